@@ -1,0 +1,72 @@
+import type { ConfigIssue } from './errors';
+
+/** Connect's config types, as reported by `GET /connector-plugins/{p}/config` and validate. */
+export type ConfigType = 'BOOLEAN' | 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'LIST' | 'CLASS' | 'PASSWORD';
+export type Importance = 'HIGH' | 'MEDIUM' | 'LOW';
+
+/**
+ * One configuration key: a JSON Schema fragment (checked by ajv after coercion from Connect's strings) plus the
+ * `x-…` annotations Connect's tooling shows.
+ *
+ * Coercion from strings: `integer`/`number`/`boolean` parse the string; `array` of strings splits a
+ * comma-separated list (Connect's LIST). Secrets (`x-secret` or `x-connect-type: PASSWORD`) are shown as
+ * `[hidden]` by REST and never logged.
+ */
+export interface ConfigProperty {
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'array';
+  readonly description: string;
+  readonly default?: string | number | boolean | readonly string[] | null;
+  readonly enum?: readonly (string | number)[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly pattern?: string;
+  readonly items?: { readonly type: 'string'; readonly pattern?: string; readonly enum?: readonly string[] };
+  readonly minItems?: number;
+  /** Connect type to report; derived from `type` when absent (integer→INT, number→DOUBLE, array→LIST…). */
+  readonly 'x-connect-type'?: ConfigType;
+  readonly 'x-importance'?: Importance;
+  readonly 'x-group'?: string;
+  readonly 'x-display-name'?: string;
+  /** A password, token or key: hidden in REST responses and logs. */
+  readonly 'x-secret'?: boolean;
+}
+
+/** A plugin's configuration: a JSON Schema object. Keys not listed are allowed and passed through. */
+export interface ConfigSchema {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, ConfigProperty>>;
+  readonly required?: readonly string[];
+}
+
+/** Configuration values after coercion and defaults, keyed by config key. */
+export type ConfigValues = Readonly<Record<string, unknown>>;
+
+/** Raw configuration as Connect stores and sends it: every value a string. */
+export type RawConfig = Readonly<Record<string, string>>;
+
+/** Cross-key checks a plugin runs on values that passed the schema; returns every problem, naming the key. */
+export type ConfigValidator = (values: ConfigValues, raw: RawConfig) => ConfigIssue[];
+
+/** Typed reads of parsed values, for plugin code. */
+export function configString(values: ConfigValues, key: string): string | undefined {
+  const v = values[key];
+  return v === undefined || v === null ? undefined : String(v);
+}
+export function configNumber(values: ConfigValues, key: string): number | undefined {
+  const v = values[key];
+  return typeof v === 'number' ? v : v === undefined || v === null || v === '' ? undefined : Number(v);
+}
+export function configBoolean(values: ConfigValues, key: string): boolean | undefined {
+  const v = values[key];
+  return typeof v === 'boolean' ? v : v === undefined || v === null ? undefined : String(v).toLowerCase() === 'true';
+}
+export function configList(values: ConfigValues, key: string): string[] {
+  const v = values[key];
+  if (Array.isArray(v)) return v.map(String);
+  if (v === undefined || v === null || v === '') return [];
+  return String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,140 @@
+import type { ConfigSchema, ConfigValidator, ConfigValues, RawConfig } from './config';
+import type { OffsetMap, SinkRecord, SourceRecord } from './record';
+
+/** A pino-compatible logger. Child loggers carry `{ connector, task }`. */
+export interface Logger {
+  trace(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Counters and gauges a task keeps; exposed by the worker's `/metrics`. */
+export interface TaskMetrics {
+  /** Adds `n` (default 1) to a counter, e.g. `received`, `acknowledged`. */
+  count(name: string, n?: number): void;
+  /** Sets a gauge, e.g. `in_flight`. */
+  gauge(name: string, value: number): void;
+}
+
+/** What the runtime gives a connector instance. */
+export interface ConnectorContext {
+  readonly name: string;
+  readonly logger: Logger;
+  /** Ask the runtime to call `taskConfigs` again and restart tasks whose configs changed. */
+  requestTaskReconfiguration(): void;
+  /** The connector cannot go on: the runtime marks it FAILED with this error. */
+  raiseError(err: Error): void;
+}
+
+/** A connector instance: splits work into task configs. Constructors do no I/O. */
+export interface Connector {
+  start(config: ConfigValues, raw: RawConfig, ctx: ConnectorContext): Promise<void>;
+  /** Up to `maxTasks` task configurations; each becomes one task. */
+  taskConfigs(maxTasks: number): RawConfig[];
+  stop(): Promise<void>;
+}
+
+/** What the runtime gives every task. */
+export interface TaskContext {
+  readonly connector: string;
+  readonly taskId: number;
+  /** The worker's advertised id (`host:port`), for ids that must be unique across the cluster. */
+  readonly workerId: string;
+  readonly logger: Logger;
+  readonly metrics: TaskMetrics;
+  /** The task's configuration parsed with its plugin's schema (defaults applied, placeholders resolved). */
+  readonly config: ConfigValues;
+  /** The task's configuration as stored: strings, placeholders resolved. */
+  readonly rawConfig: RawConfig;
+  /** Aborted when the task is being stopped. */
+  readonly signal: AbortSignal;
+  /** The task cannot go on (e.g. an unrecoverable protocol error): the runtime fails it with this error. */
+  fail(err: Error): void;
+}
+
+/** Completion of one source record: no error once Kafka (or the dead-letter queue) durably has it. */
+export type RecordCallback = (err?: Error) => void;
+
+/** What the runtime gives a source task. */
+export interface SourceTaskContext extends TaskContext {
+  /**
+   * Hands one record to the runtime: transforms, converters, producer. `done` is called exactly once: without an
+   * error when the record, or its dead-letter copy, is durable in Kafka, or when a transform filtered it out;
+   * with an error when it was not delivered — the task must then NOT acknowledge its source (the runtime fails
+   * the task, or retries per the connector's error policy). Callbacks may arrive out of order across Kafka
+   * partitions; a task that must acknowledge in order keeps its own ledger.
+   */
+  send(record: SourceRecord, done: RecordCallback): void;
+  /** The last offset stored for a source partition, or null. */
+  offset(partition: OffsetMap): Promise<OffsetMap | null>;
+}
+
+/**
+ * A source task. The runtime calls `start` only once its Kafka side is ready to take records, so a task may
+ * connect to its source inside `start` and push records at once. A task either pushes records through
+ * `ctx.send` or implements `poll`.
+ */
+export interface SourceTask {
+  start(ctx: SourceTaskContext): Promise<void>;
+  /** Pull model: the next batch (may be empty); the runtime loops until stop. */
+  poll?(signal: AbortSignal): Promise<SourceRecord[]>;
+  /** Stop taking new data; what was sent but not completed is not acknowledged to the source. */
+  stop(): Promise<void>;
+}
+
+/** What the runtime gives a sink task. */
+export interface SinkTaskContext extends TaskContext {
+  /** The external system has the record: its offset may be committed once all earlier ones are done too. */
+  ack(record: SinkRecord): void;
+  /** The record cannot be delivered (rendering failed…): the runtime applies the error policy (DLQ or fail). */
+  reject(record: SinkRecord, err: Error): void;
+  /** Stop fetching from Kafka (e.g. the destination is down); records in flight stay in flight. */
+  pause(): void;
+  resume(): void;
+}
+
+/** A sink task. */
+export interface SinkTask {
+  start(ctx: SinkTaskContext): Promise<void>;
+  /**
+   * Takes records (in Kafka order per partition). Resolves when the task can take more: a task with a bounded
+   * window resolves late, which is the back-pressure. Each record is completed later with `ctx.ack` or `ctx.reject`.
+   */
+  put(records: readonly SinkRecord[]): Promise<void>;
+  /** Resolves once every record handed over so far was acked or rejected (before a commit or stop). */
+  flush(signal: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface PluginBase {
+  /** The class name users give in `connector.class`, e.g. `MqttSourceConnector`. */
+  readonly className: string;
+  /** Other accepted names, e.g. a package-qualified `io.ferry.connect.mqtt.MqttSourceConnector`. */
+  readonly aliases?: readonly string[];
+  readonly version: string;
+  readonly description?: string;
+  readonly config: ConfigSchema;
+  /** Cross-key checks beyond the schema (templates, filters…). */
+  readonly validate?: ConfigValidator;
+  createConnector(): Connector;
+  /**
+   * Called when tasks go away for good (the connector is deleted, or `tasks.max` shrank): release what they held
+   * outside Kafka (e.g. persistent MQTT sessions). Errors are logged, not fatal.
+   */
+  releaseTasks?(taskConfigs: readonly RawConfig[], logger: Logger): Promise<void>;
+}
+
+export interface SourceConnectorPlugin extends PluginBase {
+  readonly type: 'source';
+  createTask(): SourceTask;
+}
+
+export interface SinkConnectorPlugin extends PluginBase {
+  readonly type: 'sink';
+  createTask(): SinkTask;
+}
+
+export type ConnectorPlugin = SourceConnectorPlugin | SinkConnectorPlugin;

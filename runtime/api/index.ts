@@ -1,0 +1,9 @@
+/**
+ * Ferry's plugin contract. Connectors import only this module from the runtime.
+ * @packageDocumentation
+ */
+export * from './schema';
+export * from './record';
+export * from './errors';
+export * from './config';
+export * from './connector';

@@ -1,0 +1,59 @@
+import type { Schema } from './schema';
+
+/** A header: its key, and a value with an optional schema (Connect's model). */
+export interface Header {
+  readonly key: string;
+  readonly value: unknown;
+  readonly schema?: Schema;
+}
+
+/** Source partition or offset map: small JSON-serialisable objects, stored in the offsets topic. */
+export type OffsetMap = Readonly<Record<string, string | number | boolean | null>>;
+
+/** What every record carries, as Connect's ConnectRecord. */
+export interface ConnectRecord {
+  /** Kafka topic. */
+  readonly topic: string;
+  /** Kafka partition; undefined lets the producer's partitioner choose (by key). */
+  readonly kafkaPartition?: number;
+  readonly keySchema?: Schema;
+  readonly key: unknown;
+  readonly valueSchema?: Schema;
+  /** null is a tombstone. */
+  readonly value: unknown;
+  /** Milliseconds since the epoch. */
+  readonly timestamp?: number;
+  readonly headers: readonly Header[];
+}
+
+/** A record from a source task. */
+export interface SourceRecord extends ConnectRecord {
+  /** Where it came from, e.g. `{ "mqtt.topic.filter": "factory/#" }`. */
+  readonly sourcePartition: OffsetMap;
+  /** How far the task had got in that partition when this record was made. */
+  readonly sourceOffset: OffsetMap;
+  /**
+   * The original bytes the record was built from, if any. Used for dead-letter records when conversion or a
+   * transform fails, so nothing the source received is lost.
+   */
+  readonly originalBytes?: Buffer;
+}
+
+/** A record read from Kafka for a sink task. */
+export interface SinkRecord extends ConnectRecord {
+  readonly kafkaPartition: number;
+  readonly kafkaOffset: number;
+  /** Raw bytes as read from Kafka, before conversion. */
+  readonly rawKey?: Buffer | null;
+  readonly rawValue?: Buffer | null;
+}
+
+/** Returns a copy of a record with some properties replaced: records are immutable. */
+export function withRecord<R extends ConnectRecord>(record: R, changes: Partial<ConnectRecord>): R {
+  return { ...record, ...changes };
+}
+
+/** First header with that key, or undefined. */
+export function headerOf(record: ConnectRecord, key: string): Header | undefined {
+  return record.headers.find((h) => h.key === key);
+}

@@ -1,0 +1,15 @@
+// Starts the local stack once per test run (reusing one that is already up) and exports its endpoints to every
+// test file through the environment. FERRY_KAFKA_BOOTSTRAP set by the caller means "use that stack as it is".
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+module.exports = async function globalSetup() {
+  if (process.env.FERRY_KAFKA_BOOTSTRAP && process.env.FERRY_SCHEMA_REGISTRY_URL && process.env.FERRY_MQTT_URL) return;
+  const stack = path.join(__dirname, '..', '..', 'deploy', 'local', 'stack.sh');
+  execFileSync('bash', [stack, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const env = execFileSync('bash', [stack, 'env'], { encoding: 'utf8' });
+  for (const line of env.split('\n')) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) process.env[m[1]] = m[2];
+  }
+};
