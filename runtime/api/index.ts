@@ -7,3 +7,4 @@ export * from './record';
 export * from './errors';
 export * from './config';
 export * from './connector';
+export * from './avro';
