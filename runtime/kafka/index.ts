@@ -1,0 +1,6 @@
+export { DataProducer } from './producer';
+export type { DeliveryCallback } from './producer';
+export { KafkaAdmin } from './admin';
+export type { TopicSpec } from './admin';
+export { KafkaLog } from './log';
+export type { LogRecord } from './log';

@@ -1,0 +1,153 @@
+import Kafka from 'node-rdkafka';
+import type { Logger } from '../api';
+import { UnavailableError } from '../api';
+import type { ProducerRecord } from '../pipeline/types';
+
+/** Called once per record: no error once Kafka acknowledged it (acks=all). */
+export type DeliveryCallback = (err: Error | null, offset?: number) => void;
+
+const QUEUE_FULL = -184; // RD_KAFKA_RESP_ERR__QUEUE_FULL
+
+/**
+ * An idempotent producer (acks=all) with a callback per record. One per worker carries every source task's
+ * records: librdkafka batches across tasks and the worker holds one set of producer threads, not one per task.
+ *
+ * Delivery reports arrive only when librdkafka is polled: while records are in flight we poll every millisecond,
+ * otherwise not at all. Records refused because librdkafka's queue is full wait in a local FIFO (order kept) and
+ * are retried on the next poll.
+ */
+export class DataProducer {
+  private readonly producer: Kafka.Producer;
+  private inFlight = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly backlog: { rec: ProducerRecord; cb: DeliveryCallback }[] = [];
+  private started = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    conf: Record<string, string | number | boolean>,
+    private readonly logger: Logger,
+  ) {
+    this.producer = new Kafka.Producer(
+      {
+        'enable.idempotence': true,
+        'linger.ms': 2,
+        'batch.num.messages': 10000,
+        'queue.buffering.max.messages': 200000,
+        'compression.type': 'lz4',
+        ...conf,
+        dr_cb: true,
+      } as Kafka.ProducerGlobalConfig,
+      { 'request.required.acks': -1 },
+    );
+    this.producer.on('delivery-report', (err, report) => {
+      this.inFlight--;
+      const cb = report.opaque as DeliveryCallback | undefined;
+      if (cb)
+        cb(
+          err ? new UnavailableError(`Kafka did not accept the record: ${err.message}`, { cause: err }) : null,
+          report.offset,
+        );
+      this.maybeStopPolling();
+    });
+    this.producer.on('event.error', (err) => this.logger.warn({ err: err.message }, 'producer error'));
+  }
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    if (this.started) return;
+    await new Promise<void>((resolve, reject) => {
+      this.producer.connect({ timeout: timeoutMs }, (err) =>
+        err
+          ? reject(new UnavailableError(`cannot connect the producer to Kafka: ${err.message}`, { cause: err }))
+          : resolve(),
+      );
+    });
+    this.started = true;
+  }
+
+  /** Sends one record; `cb` is called exactly once. */
+  send(rec: ProducerRecord, cb: DeliveryCallback): void {
+    if (this.stopping) {
+      cb(new UnavailableError('the producer is stopping'));
+      return;
+    }
+    if (this.backlog.length > 0 || !this.tryProduce(rec, cb)) this.backlog.push({ rec, cb });
+    this.startPolling();
+  }
+
+  /** Promise form of send, for low-rate writes (internal topics, dead letters). */
+  sendAsync(rec: ProducerRecord): Promise<number | undefined> {
+    return new Promise((resolve, reject) => this.send(rec, (err, offset) => (err ? reject(err) : resolve(offset))));
+  }
+
+  get pending(): number {
+    return this.inFlight + this.backlog.length;
+  }
+
+  get client(): Kafka.Producer {
+    return this.producer;
+  }
+
+  private tryProduce(rec: ProducerRecord, cb: DeliveryCallback): boolean {
+    try {
+      this.producer.produce(
+        rec.topic,
+        rec.partition ?? null,
+        rec.value,
+        rec.key ?? undefined,
+        rec.timestamp ?? Date.now(),
+        cb,
+        rec.headers.length > 0 ? rec.headers.map((h) => ({ [h.key]: h.value ?? Buffer.alloc(0) })) : undefined,
+      );
+      this.inFlight++;
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === QUEUE_FULL) return false;
+      cb(e instanceof Error ? e : new Error(String(e)));
+      return true;
+    }
+  }
+
+  private drainBacklog(): void {
+    while (this.backlog.length > 0) {
+      const head = this.backlog[0]!;
+      if (!this.tryProduce(head.rec, head.cb)) return;
+      this.backlog.shift();
+    }
+  }
+
+  private startPolling(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      try {
+        this.producer.poll();
+      } catch {
+        /* not connected: reports come after reconnect */
+      }
+      this.drainBacklog();
+      this.maybeStopPolling();
+    }, 1);
+  }
+
+  private maybeStopPolling(): void {
+    if (this.inFlight === 0 && this.backlog.length === 0 && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  /** Waits up to `timeoutMs` for records in flight, then disconnects. Idempotent. */
+  stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping ??= (async () => {
+      if (!this.started) return;
+      const deadline = Date.now() + timeoutMs;
+      this.startPolling();
+      while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      for (const { cb } of this.backlog.splice(0)) cb(new UnavailableError('the producer stopped before sending'));
+      if (this.pollTimer) clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+      await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+    })();
+    return this.stopping;
+  }
+}

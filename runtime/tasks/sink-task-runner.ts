@@ -1,0 +1,294 @@
+import Kafka from 'node-rdkafka';
+import type {
+  ConfigValues,
+  Logger,
+  RawConfig,
+  SinkConnectorPlugin,
+  SinkRecord,
+  SinkTask,
+  SinkTaskContext,
+  TaskMetrics,
+} from '../api';
+import { UnavailableError } from '../api';
+import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
+import { ProgressLedger, type Entry } from './progress-ledger';
+
+export interface SinkRunnerDeps {
+  readonly connector: string;
+  readonly taskId: number;
+  readonly workerId: string;
+  readonly plugin: SinkConnectorPlugin;
+  readonly config: ConfigValues;
+  readonly rawConfig: RawConfig;
+  readonly pipeline: SinkPipeline;
+  /** librdkafka settings for the consumer (bootstrap, overrides). */
+  readonly consumerConf: Record<string, string | number | boolean>;
+  readonly groupId: string;
+  readonly topics: readonly string[] | undefined;
+  readonly topicsRegex: string | undefined;
+  readonly logger: Logger;
+  readonly metrics: TaskMetrics;
+  readonly commitIntervalMs: number;
+  observeLatency?(seconds: number): void;
+  onTopicUsed(topic: string): void;
+  onFailure(err: Error): void;
+}
+
+const BATCH = 500;
+
+/**
+ * Runs one sink task: a consumer in the connector's group `connect-<name>` reads records; the pipeline converts
+ * them; the task publishes them and acks each one when its destination accepted it. Only the contiguous prefix of
+ * acked records per partition is committed: an offset is never committed before its record was delivered.
+ */
+export class SinkTaskRunner {
+  private readonly task: SinkTask;
+  private readonly consumer: Kafka.KafkaConsumer;
+  private readonly ledger = new ProgressLedger<number>();
+  private readonly entries = new Map<string, Map<number, Entry<number>>>();
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private paused = false;
+  private failed: Error | undefined;
+  private assignment: Kafka.Assignment[] = [];
+  private readonly seenTopics = new Set<string>();
+  private readonly fetchedAt = new Map<SinkRecord, number>();
+
+  constructor(private readonly deps: SinkRunnerDeps) {
+    this.task = deps.plugin.createTask();
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        ...deps.consumerConf,
+        'group.id': deps.groupId,
+        'client.id': `${deps.groupId}-${deps.taskId}`,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'partition.assignment.strategy': 'cooperative-sticky',
+        'fetch.wait.max.ms': 20,
+        rebalance_cb: true,
+      } as Kafka.ConsumerGlobalConfig,
+      { 'auto.offset.reset': 'earliest' },
+    );
+    this.consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
+    this.consumer.on('event.error', (err) => deps.logger.warn({ err: err.message }, 'sink consumer error'));
+  }
+
+  async start(): Promise<void> {
+    const d = this.deps;
+    await new Promise<void>((resolve, reject) =>
+      this.consumer.connect({ timeout: 30_000 }, (err) =>
+        err
+          ? reject(new UnavailableError(`sink consumer cannot reach Kafka: ${err.message}`, { cause: err }))
+          : resolve(),
+      ),
+    );
+    const ctx: SinkTaskContext = {
+      connector: d.connector,
+      taskId: d.taskId,
+      workerId: d.workerId,
+      logger: d.logger,
+      metrics: d.metrics,
+      config: d.config,
+      rawConfig: d.rawConfig,
+      signal: this.abort.signal,
+      fail: (err) => this.fail(err),
+      ack: (record) => this.ack(record),
+      reject: (record, err) => this.reject(record, err),
+      pause: () => this.setPaused(true),
+      resume: () => this.setPaused(false),
+    };
+    await this.task.start(ctx);
+    if (d.topicsRegex) this.consumer.subscribe([new RegExp(d.topicsRegex) as unknown as string]);
+    else this.consumer.subscribe([...(d.topics ?? [])]);
+    this.running = true;
+    this.commitTimer = setInterval(() => this.commit(false), d.commitIntervalMs);
+    this.loop = this.consumeLoop();
+  }
+
+  private async consumeLoop(): Promise<void> {
+    while (this.running && !this.failed) {
+      if (this.paused) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      const batch = await new Promise<Kafka.Message[]>((resolve) =>
+        this.consumer.consume(BATCH, (err, msgs) => {
+          if (err) {
+            this.deps.logger.debug({ err: err.message }, 'sink consume failed; retrying');
+            setTimeout(() => resolve([]), 200);
+          } else resolve(msgs);
+        }),
+      );
+      if (batch.length === 0) continue;
+      const out: SinkRecord[] = [];
+      const now = Date.now();
+      for (const m of batch) {
+        if (!this.running || this.failed) break;
+        const stream = `${m.topic}\u0000${m.partition}`;
+        const entry = this.ledger.track(stream, m.offset + 1);
+        let byOffset = this.entries.get(stream);
+        if (!byOffset) {
+          byOffset = new Map();
+          this.entries.set(stream, byOffset);
+        }
+        byOffset.set(m.offset, entry);
+        if (!this.seenTopics.has(m.topic)) {
+          this.seenTopics.add(m.topic);
+          this.deps.onTopicUsed(m.topic);
+        }
+        this.deps.metrics.count('consumed');
+        let rec: SinkRecord | null;
+        try {
+          rec = await this.deps.pipeline.process(toConsumed(m));
+        } catch (err) {
+          this.fail(err instanceof Error ? err : new Error(String(err)));
+          break;
+        }
+        if (rec === null) this.markDone(m.topic, m.partition, m.offset);
+        else {
+          this.fetchedAt.set(rec, now);
+          out.push(rec);
+        }
+      }
+      if (out.length > 0 && !this.failed) {
+        try {
+          await this.task.put(out);
+        } catch (err) {
+          this.fail(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+    }
+  }
+
+  private ack(record: SinkRecord): void {
+    const t = this.fetchedAt.get(record);
+    if (t !== undefined) {
+      this.fetchedAt.delete(record);
+      this.deps.observeLatency?.((Date.now() - t) / 1000);
+    }
+    this.deps.metrics.count('acknowledged');
+    this.markDone(record.topic, record.kafkaPartition, record.kafkaOffset);
+  }
+
+  private reject(record: SinkRecord, err: Error): void {
+    this.fetchedAt.delete(record);
+    this.deps.pipeline.reject(record, err).then(
+      () => this.markDone(record.topic, record.kafkaPartition, record.kafkaOffset),
+      (e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+
+  private markDone(topic: string, partition: number, offset: number): void {
+    const stream = `${topic}\u0000${partition}`;
+    const byOffset = this.entries.get(stream);
+    const entry = byOffset?.get(offset);
+    if (!entry) return; // revoked meanwhile
+    byOffset!.delete(offset);
+    this.ledger.done(entry);
+  }
+
+  /** Commits the acked prefix of every partition. */
+  private commit(sync: boolean, only?: Set<string>): void {
+    const ready = this.ledger.takeCommittable();
+    const offsets: Kafka.TopicPartitionOffset[] = [];
+    for (const [stream, offset] of ready) {
+      if (only && !only.has(stream)) {
+        this.ledger.markDirty(stream);
+        continue;
+      }
+      const [topic, p] = stream.split('\u0000');
+      offsets.push({ topic: topic!, partition: Number(p), offset });
+    }
+    if (offsets.length === 0) return;
+    try {
+      if (sync) this.consumer.commitSync(offsets);
+      else this.consumer.commit(offsets);
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
+      for (const [stream] of ready) this.ledger.markDirty(stream);
+    }
+  }
+
+  private onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      const revoked = new Set(assignment.map((a) => `${a.topic}\u0000${a.partition}`));
+      // Commit what was delivered before the partitions go to another member; records still in flight there are
+      // redelivered to it (at least once), never skipped.
+      this.commit(true, revoked);
+      for (const s of revoked) {
+        this.ledger.drop(s);
+        this.entries.delete(s);
+      }
+      this.assignment = this.assignment.filter((a) => !revoked.has(`${a.topic}\u0000${a.partition}`));
+    } else if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      this.assignment = [...this.assignment, ...assignment];
+      if (this.paused) this.consumer.pause(assignment);
+    }
+  }
+
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    try {
+      if (paused) this.consumer.pause(this.assignment);
+      else this.consumer.resume(this.assignment);
+    } catch (err) {
+      this.deps.logger.debug({ err: (err as Error).message }, 'pause/resume failed');
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || !this.running) return;
+    this.failed = err;
+    this.deps.onFailure(err);
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.running && !this.loop) {
+      await this.task.stop().catch(() => undefined);
+      await new Promise<void>((r) => this.consumer.disconnect(() => r()));
+      return;
+    }
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+    this.loop = undefined;
+    const flushAbort = new AbortController();
+    const timer = setTimeout(() => flushAbort.abort(), timeoutMs);
+    try {
+      await this.task.flush(flushAbort.signal);
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: (err as Error).message },
+        'sink flush did not finish; undelivered records will be read again',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    this.commit(true);
+    this.abort.abort();
+    await this.task.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sink task stop failed'));
+    await this.deps.pipeline.close().catch(() => undefined);
+    await new Promise<void>((r) => this.consumer.disconnect(() => r()));
+  }
+}
+
+function toConsumed(m: Kafka.Message): ConsumedRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+    value: m.value ?? null,
+    headers: (m.headers ?? []).flatMap((h) =>
+      Object.entries(h).map(([key, value]) => ({
+        key,
+        value:
+          value === null || value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(String(value)),
+      })),
+    ),
+    timestamp: m.timestamp,
+  };
+}

@@ -1,0 +1,247 @@
+import type {
+  ConfigValues,
+  Logger,
+  OffsetMap,
+  RawConfig,
+  RecordCallback,
+  SourceConnectorPlugin,
+  SourceRecord,
+  SourceTask,
+  SourceTaskContext,
+  TaskMetrics,
+} from '../api';
+import { TaskFailedError, UnavailableError } from '../api';
+import type { DataProducer } from '../kafka';
+import type { ProducerRecord, SourcePipeline } from '../pipeline/types';
+import type { OffsetStore } from '../storage';
+import { canonicalJson } from '../storage';
+import { ProgressLedger, type Entry } from './progress-ledger';
+import type { TopicCreator } from './topic-creator';
+
+export interface SourceRunnerDeps {
+  readonly connector: string;
+  readonly taskId: number;
+  readonly workerId: string;
+  readonly plugin: SourceConnectorPlugin;
+  readonly config: ConfigValues;
+  readonly rawConfig: RawConfig;
+  readonly pipeline: SourcePipeline;
+  readonly producer: DataProducer;
+  readonly topics: TopicCreator;
+  readonly offsets: OffsetStore;
+  readonly logger: Logger;
+  readonly metrics: TaskMetrics;
+  readonly flushIntervalMs: number;
+  /** Partitions and replication factor for topics this task creates (-1 = broker default). */
+  readonly topicCreation: { partitions: number; replicationFactor: number };
+  observeLatency?(seconds: number): void;
+  onTopicUsed(topic: string): void;
+  /** The task failed: the worker records FAILED with the trace (and may restart it). */
+  onFailure(err: Error): void;
+}
+
+interface Pending {
+  readonly record: SourceRecord;
+  readonly done: RecordCallback;
+  readonly receivedAt: number;
+}
+
+/** Bound on records a poll-model task may have in flight before poll() is no longer called. */
+const POLL_MAX_IN_FLIGHT = 10_000;
+
+/**
+ * Runs one source task: records go through the pipeline in arrival order, then to the producer; each record's
+ * callback fires when Kafka has it. Source offsets advance only over the contiguous prefix of delivered records
+ * per source partition and are written to the offsets topic every `flushIntervalMs`.
+ */
+export class SourceTaskRunner {
+  private readonly task: SourceTask;
+  private readonly queue: Pending[] = [];
+  private pumping = false;
+  private failed: Error | undefined;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly progress = new ProgressLedger<OffsetMap>();
+  private readonly partitions = new Map<string, OffsetMap>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private pollLoop: Promise<void> | undefined;
+  private inFlight = 0;
+  private readonly seenTopics = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: SourceRunnerDeps) {
+    this.task = deps.plugin.createTask();
+  }
+
+  async start(): Promise<void> {
+    const d = this.deps;
+    const ctx: SourceTaskContext = {
+      connector: d.connector,
+      taskId: d.taskId,
+      workerId: d.workerId,
+      logger: d.logger,
+      metrics: d.metrics,
+      config: d.config,
+      rawConfig: d.rawConfig,
+      signal: this.abort.signal,
+      fail: (err) => this.fail(err),
+      send: (record, done) => this.send(record, done),
+      offset: (partition) => Promise.resolve(d.offsets.get(d.connector, partition)),
+    };
+    this.flushTimer = setInterval(() => void this.flushOffsets(), d.flushIntervalMs);
+    await this.task.start(ctx);
+    if (this.task.poll) this.pollLoop = this.runPollLoop();
+  }
+
+  private async runPollLoop(): Promise<void> {
+    while (!this.stopped && !this.failed) {
+      if (this.inFlight >= POLL_MAX_IN_FLIGHT) {
+        await new Promise<void>((r) => this.idleWaiters.push(r));
+        continue;
+      }
+      let records: SourceRecord[];
+      try {
+        records = await this.task.poll!(this.abort.signal);
+      } catch (err) {
+        if (!this.stopped) this.fail(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      for (const r of records) this.send(r, () => undefined);
+      if (records.length === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** SourceTaskContext.send */
+  private send(record: SourceRecord, done: RecordCallback): void {
+    if (this.failed || this.stopped) {
+      done(this.failed ?? new UnavailableError('the task is stopping'));
+      return;
+    }
+    this.deps.metrics.count('received');
+    this.inFlight++;
+    this.queue.push({ record, done, receivedAt: Date.now() });
+    if (!this.pumping) void this.pump();
+  }
+
+  /** Processes queued records strictly in arrival order, so each device's records reach Kafka in order. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        const item = this.queue.shift()!;
+        if (this.failed || this.stopped) {
+          this.complete(item, this.failed ?? new UnavailableError('the task is stopping'));
+          continue;
+        }
+        let out: ProducerRecord | null;
+        try {
+          out = await this.deps.pipeline.process(item.record);
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err));
+          this.complete(item, e);
+          this.fail(e);
+          continue;
+        }
+        if (out === null) {
+          // Filtered out, or written to the dead-letter queue: done for the source and for offsets.
+          this.progress.done(this.track(item));
+          this.complete(item);
+          continue;
+        }
+        const creating = this.deps.topics.ensure(
+          out.topic,
+          this.deps.topicCreation.partitions,
+          this.deps.topicCreation.replicationFactor,
+        );
+        if (creating) {
+          try {
+            await creating;
+          } catch (err) {
+            const e = new TaskFailedError(`cannot create topic ${out.topic}: ${(err as Error).message}`, {
+              cause: err,
+            });
+            this.complete(item, e);
+            this.fail(e);
+            continue;
+          }
+        }
+        if (!this.seenTopics.has(out.topic)) {
+          this.seenTopics.add(out.topic);
+          this.deps.onTopicUsed(out.topic);
+        }
+        const entry = this.track(item);
+        this.deps.producer.send(out, (err) => {
+          if (err) {
+            this.complete(item, err);
+            this.fail(err);
+            return;
+          }
+          this.progress.done(entry);
+          this.deps.metrics.count('written');
+          this.deps.observeLatency?.((Date.now() - item.receivedAt) / 1000);
+          this.complete(item);
+        });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private track(item: Pending): Entry<OffsetMap> {
+    const key = canonicalJson(item.record.sourcePartition);
+    if (!this.partitions.has(key)) this.partitions.set(key, item.record.sourcePartition);
+    return this.progress.track(key, item.record.sourceOffset);
+  }
+
+  private complete(item: Pending, err?: Error): void {
+    this.inFlight--;
+    if (err) this.deps.metrics.count('failed');
+    try {
+      item.done(err);
+    } catch (e) {
+      this.deps.logger.error({ err: e }, 'source task callback threw');
+    }
+    if (this.inFlight < POLL_MAX_IN_FLIGHT / 2 && this.idleWaiters.length > 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || this.stopped) return;
+    this.failed = err;
+    this.deps.onFailure(err);
+  }
+
+  /** Writes the offsets of delivered records (contiguous prefix per source partition). */
+  async flushOffsets(): Promise<void> {
+    const ready = this.progress.takeCommittable();
+    if (ready.size === 0) return;
+    const entries = [...ready].map(([k, offset]) => ({ partition: this.partitions.get(k)!, offset }));
+    try {
+      await this.deps.offsets.write(this.deps.connector, entries);
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'could not write source offsets; will retry');
+      // The next flush writes them (or newer ones).
+      for (const k of ready.keys()) this.progress.markDirty(k);
+    }
+  }
+
+  /** Stops the task: no new records; waits (bounded) for records in flight, then writes the last offsets. */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    for (const w of this.idleWaiters.splice(0)) w();
+    try {
+      await this.task.stop();
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'source task stop failed');
+    }
+    await this.pollLoop?.catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushOffsets();
+    await this.deps.pipeline.close().catch(() => undefined);
+  }
+}
