@@ -190,7 +190,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
           ...this.opts.tls,
           host: server.host,
           port: server.port,
-          servername: this.opts.tls?.servername ?? server.host,
+          // SNI and the name check follow the server being connected to (failover), never an IP literal.
+          ...(net.isIP(server.host) === 0 ? { servername: server.host } : {}),
         })
       : net.connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);

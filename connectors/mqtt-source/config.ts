@@ -1,0 +1,234 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ConfigError,
+  configList,
+  configNumber,
+  configString,
+  type ConfigIssue,
+  type ConfigProperty,
+  type ConfigSchema,
+  type ConfigValues,
+  type RawConfig,
+} from '../../runtime/api';
+import { avroToConnectSchema } from '../../runtime/api/avro';
+import type { Schema } from '../../runtime/api';
+import { compileTemplate, mqttConnectionConfig, validateMqttConnection, validateTopicFilter } from '../mqtt-common';
+import type { Template } from '../mqtt-common';
+
+const GROUP_SUB = 'MQTT Subscription';
+const GROUP_MAP = 'Kafka Mapping';
+
+export const VALUE_FORMATS = ['envelope', 'json', 'bytes', 'string'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
+/** Placeholders a `kafka.topic` / `kafka.key` template may use. */
+export const TEMPLATE_ROOTS = ['mqtt.topic', 'mqtt.qos', 'mqtt.retain', 'mqtt.user.property', 'payload'] as const;
+
+/** Keys the connector adds to each task config (not user settings). */
+export const TASK_KEYS = {
+  clientId: 'mqtt.task.client.id',
+  filters: 'mqtt.task.filters',
+} as const;
+
+/** The repo's schemas/ folder: a relative `mqtt.value.schema.file` is resolved against it. */
+export const SCHEMAS_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+
+export const DEFAULT_MAX_IN_FLIGHT = 2000;
+
+const sourceProperties: Record<string, ConfigProperty> = {
+  'mqtt.topics': {
+    type: 'array',
+    items: { type: 'string' },
+    minItems: 1,
+    description:
+      'MQTT topic filters to read, comma-separated; + and # wildcards allowed (e.g. "factory/+/temp,alarms/#"). ' +
+      'With tasks.max > 1 every filter is read through the shared subscription $share/<mqtt.share.group>/<filter>.',
+    'x-importance': 'HIGH',
+    'x-group': GROUP_SUB,
+  },
+  'mqtt.qos': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 2,
+    default: 1,
+    description:
+      'Maximum QoS of the subscriptions: 0, 1 (default) or 2. With 1 and 2 a message is acknowledged to the broker ' +
+      'only after Kafka has its record; with 0 nothing is acknowledged and a crash loses what was in flight.',
+    'x-importance': 'HIGH',
+    'x-group': GROUP_SUB,
+  },
+  'mqtt.max.in.flight': {
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    default: DEFAULT_MAX_IN_FLIGHT,
+    description:
+      'Messages read from the broker and not yet in Kafka, at most, per task. When the window is full the task ' +
+      'stops reading from the broker, which keeps the rest queued. Also announced as the MQTT 5 Receive Maximum.',
+    'x-importance': 'MEDIUM',
+    'x-group': GROUP_SUB,
+  },
+  'mqtt.share.group': {
+    type: 'string',
+    pattern: '^[^/+#]+$',
+    description:
+      'Group name of the shared subscriptions used when tasks.max > 1. Defaults to the connector name (with / + # ' +
+      'replaced by _).',
+    'x-importance': 'LOW',
+    'x-group': GROUP_SUB,
+  },
+  'kafka.topic': {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Kafka topic, a template: fixed ("iot.raw") or built from the message, e.g. "iot.${mqtt.topic[1]}" (topic ' +
+      'levels count from 0) or "telemetry.${payload.site}" (a JSON payload field). Placeholders: ${mqtt.topic}, ' +
+      '${mqtt.topic[n]}, ${mqtt.qos}, ${mqtt.retain}, ${mqtt.user.property.<name>}, ${payload}, ${payload.<field>}.',
+    'x-importance': 'HIGH',
+    'x-group': GROUP_MAP,
+  },
+  'kafka.key': {
+    type: 'string',
+    default: '${mqtt.topic}',
+    description:
+      'Record key (a string), a template with the placeholders of kafka.topic. Default ${mqtt.topic}: the records ' +
+      'of one device topic share a key, so they land in one partition, in order.',
+    'x-importance': 'MEDIUM',
+    'x-group': GROUP_MAP,
+  },
+  'mqtt.value.format': {
+    type: 'string',
+    enum: VALUE_FORMATS,
+    default: 'envelope',
+    description:
+      'Record value: "envelope" (default) — a struct io.ferry.mqtt.Envelope (schemas/avro/mqtt-envelope.avsc) with ' +
+      'topic, payload bytes, QoS, retain, dup, arrival time and MQTT 5 properties, lossless for any payload; ' +
+      '"json" — the payload parsed as JSON, typed by mqtt.value.schema.file when given; "bytes" — the payload ' +
+      'unchanged; "string" — the payload as UTF-8 text.',
+    'x-importance': 'HIGH',
+    'x-group': GROUP_MAP,
+  },
+  'mqtt.value.schema.file': {
+    type: 'string',
+    description:
+      'With mqtt.value.format=json: an Avro schema (.avsc) the JSON payload must fit; a relative path is resolved ' +
+      "against Ferry's schemas/ folder. Without it, json values are schemaless.",
+    'x-importance': 'MEDIUM',
+    'x-group': GROUP_MAP,
+  },
+};
+
+/** The connector's configuration schema: the shared connection keys plus the source keys. */
+export const mqttSourceConfig: ConfigSchema = {
+  type: 'object',
+  properties: { ...mqttConnectionConfig, ...sourceProperties },
+  required: ['mqtt.server.uri', 'mqtt.topics', 'kafka.topic'],
+};
+
+/** Resolves `mqtt.value.schema.file` against the schemas/ folder when relative. */
+export function resolveSchemaFile(file: string): string {
+  return path.isAbsolute(file) ? file : path.resolve(SCHEMAS_DIR, file);
+}
+
+/** Loads and translates an Avro schema file; throws a ConfigError naming mqtt.value.schema.file. */
+export function loadValueSchema(file: string): Schema {
+  const resolved = resolveSchemaFile(file);
+  try {
+    return avroToConnectSchema(readFileSync(resolved, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([
+      { key: 'mqtt.value.schema.file', message: `cannot use "${resolved}": ${(err as Error).message}` },
+    ]);
+  }
+}
+
+/** Cross-key checks: connection, filters, templates, value format, scaling. Every problem names its key. */
+export function validateMqttSource(values: ConfigValues, _raw?: RawConfig): ConfigIssue[] {
+  const issues = validateMqttConnection(values);
+  const filters = configList(values, 'mqtt.topics');
+  if (filters.length === 0) issues.push({ key: 'mqtt.topics', message: 'at least one topic filter is required' });
+  const tasksMax = configNumber(values, 'tasks.max') ?? 1;
+  for (const filter of filters) {
+    const problem = validateTopicFilter(filter);
+    if (problem) issues.push({ key: 'mqtt.topics', message: problem });
+    else if (tasksMax > 1 && filter.startsWith('$share/')) {
+      issues.push({
+        key: 'mqtt.topics',
+        message: `"${filter}" is already a shared subscription; with tasks.max > 1 Ferry adds $share/<group>/ itself`,
+      });
+    }
+  }
+  const qos = configNumber(values, 'mqtt.qos') ?? 1;
+  if (![0, 1, 2].includes(qos)) issues.push({ key: 'mqtt.qos', message: `${qos} is not a QoS: use 0, 1 or 2` });
+  for (const key of ['kafka.topic', 'kafka.key'] as const) {
+    const source = configString(values, key) ?? (key === 'kafka.key' ? '${mqtt.topic}' : undefined);
+    if (source === undefined || source === '') {
+      if (key === 'kafka.topic') issues.push({ key, message: 'is required, e.g. "iot.${mqtt.topic[1]}"' });
+      continue;
+    }
+    try {
+      const t = compileTemplate(source, TEMPLATE_ROOTS, key);
+      if (key === 'kafka.topic' && t.isConstant) {
+        const bad = kafkaTopicProblem(source);
+        if (bad) issues.push({ key, message: bad });
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  const format = configString(values, 'mqtt.value.format') ?? 'envelope';
+  if (!(VALUE_FORMATS as readonly string[]).includes(format)) {
+    issues.push({ key: 'mqtt.value.format', message: `"${format}" is not one of ${VALUE_FORMATS.join(', ')}` });
+  }
+  const schemaFile = configString(values, 'mqtt.value.schema.file');
+  if (schemaFile) {
+    if (format !== 'json') {
+      issues.push({ key: 'mqtt.value.schema.file', message: 'is only used with mqtt.value.format=json' });
+    } else if (!existsSync(resolveSchemaFile(schemaFile))) {
+      issues.push({ key: 'mqtt.value.schema.file', message: `"${resolveSchemaFile(schemaFile)}" does not exist` });
+    } else {
+      try {
+        loadValueSchema(schemaFile);
+      } catch (err) {
+        if (err instanceof ConfigError) issues.push(...err.issues);
+        else throw err;
+      }
+    }
+  }
+  return issues;
+}
+
+const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Why a name cannot be a Kafka topic, or undefined. */
+export function kafkaTopicProblem(topic: string): string | undefined {
+  if (!KAFKA_TOPIC.test(topic) || topic === '.' || topic === '..') {
+    return `"${topic}" is not a valid Kafka topic name (1–249 of a-z A-Z 0-9 . _ -)`;
+  }
+  return undefined;
+}
+
+/** The subscriptions of one task: the filters, shared when several tasks read them. */
+export function taskFilters(filters: readonly string[], shareGroup: string | undefined): string[] {
+  return shareGroup === undefined ? [...filters] : filters.map((f) => `$share/${shareGroup}/${f}`);
+}
+
+/** A connector name as a share group name (no / + #). */
+export function shareGroupName(name: string): string {
+  return name.replace(/[/+#]/g, '_');
+}
+
+/** The compiled templates of a task. */
+export interface SourceTemplates {
+  readonly topic: Template;
+  readonly key: Template;
+}
+
+export function compileSourceTemplates(values: ConfigValues): SourceTemplates {
+  return {
+    topic: compileTemplate(configString(values, 'kafka.topic') ?? '', TEMPLATE_ROOTS, 'kafka.topic'),
+    key: compileTemplate(configString(values, 'kafka.key') ?? '${mqtt.topic}', TEMPLATE_ROOTS, 'kafka.key'),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The MQTT source connector: MQTT 3.1.1/5 topic filters → Kafka records, each QoS 1/2 message acknowledged to the
+ * broker only after Kafka has its record, in arrival order. See docs/mqtt-source.md.
+ * @packageDocumentation
+ */
+export { mqttSourcePlugin, MqttSourceConnector, releaseMqttSourceTasks } from './connector';
+export { MqttSourceTask, sessionOptionsFrom } from './task';
+export {
+  mqttSourceConfig,
+  validateMqttSource,
+  TEMPLATE_ROOTS,
+  VALUE_FORMATS,
+  type ValueFormat,
+  TASK_KEYS,
+  DEFAULT_MAX_IN_FLIGHT,
+} from './config';
+export { RecordMapper, mqttHeaders, topicMatches, ERROR_HEADER, PARTITION_KEY, type MapperOptions } from './mapping';
+export { envelopeSchema, envelopeValue, ENVELOPE_SCHEMA_NAME } from './envelope';
+export { jsonToConnect } from './json-value';
+export { AckLedger, type Slot, type Admission, type ReleasedAck, type AckKind } from './ack-ledger';
+export {
+  SubscriberSession,
+  type SessionOptions,
+  type InboundMessage,
+  type Complete,
+  type MessageHandler,
+  type SessionState,
+  type ServerAddress,
+  type Subscription,
+} from './session';

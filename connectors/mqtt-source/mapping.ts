@@ -1,0 +1,187 @@
+import { RecordError, Schemas, type Header, type Schema, type SourceRecord } from '../../runtime/api';
+import { resolvePath, type TemplatePath } from '../mqtt-common';
+import { kafkaTopicProblem, type SourceTemplates, type ValueFormat } from './config';
+import { envelopeSchema, envelopeValue } from './envelope';
+import { jsonToConnect } from './json-value';
+import type { InboundMessage } from './session';
+
+/**
+ * Header set on a record that could not be built from its MQTT message (payload not JSON, not fitting the value
+ * schema, a template placeholder without a value). Such a record carries the raw payload as its value and in
+ * `originalBytes`; the runtime must route it to the connector's error policy (DLQ or fail) instead of producing it.
+ */
+export const ERROR_HEADER = '__ferry.error';
+
+/** Source partition key: one partition per configured filter. */
+export const PARTITION_KEY = 'mqtt.filter';
+
+export interface MapperOptions {
+  readonly templates: SourceTemplates;
+  readonly valueFormat: ValueFormat;
+  /** Connect schema of json values (from mqtt.value.schema.file); undefined = schemaless json. */
+  readonly valueSchema?: Schema;
+  /** The configured filters, unshared: a message's source partition is the first one its topic matches. */
+  readonly filters: readonly string[];
+  /** Progress to continue from, per filter (from the offsets topic). */
+  readonly initialCounts?: ReadonlyMap<string, number>;
+}
+
+const NO_JSON = Symbol('no json');
+
+/** One MQTT message's lazily parsed JSON payload (parsed at most once, only when a template or format needs it). */
+class PayloadView {
+  private parsed: unknown = NO_JSON;
+  private error: Error | undefined;
+  constructor(private readonly payload: Buffer) {}
+
+  json(): unknown {
+    if (this.error) throw this.error;
+    if (this.parsed === NO_JSON) {
+      try {
+        this.parsed = JSON.parse(this.payload.toString('utf8'));
+      } catch (err) {
+        this.error = new RecordError(`payload is not JSON: ${(err as Error).message}`, { cause: err });
+        throw this.error;
+      }
+    }
+    return this.parsed;
+  }
+}
+
+/**
+ * Builds Kafka records from MQTT messages: topic and key from templates, MQTT metadata as headers, the value per
+ * `mqtt.value.format`, offsets per filter. Compiled once per task; {@link toRecord} never throws.
+ */
+export class RecordMapper {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly opts: MapperOptions) {
+    for (const f of opts.filters) this.counts.set(f, opts.initialCounts?.get(f) ?? 0);
+  }
+
+  toRecord(message: InboundMessage): SourceRecord {
+    const filter = this.opts.filters.find((f) => topicMatches(f, message.topic)) ?? this.opts.filters[0] ?? '#';
+    const count = (this.counts.get(filter) ?? 0) + 1;
+    this.counts.set(filter, count);
+    const sourcePartition = { [PARTITION_KEY]: filter };
+    const sourceOffset = { arrival_time: message.arrivalTime, count };
+    const headers = mqttHeaders(message);
+    const payload = new PayloadView(message.payload);
+    const lookup = (p: TemplatePath): unknown => lookupPlaceholder(p, message, payload);
+    let topic = '';
+    try {
+      topic = this.opts.templates.topic.render(lookup);
+      const bad = kafkaTopicProblem(topic);
+      if (bad) throw new RecordError(`kafka.topic rendered ${bad}`);
+      const key = this.opts.templates.key.render(lookup);
+      const { value, valueSchema } = this.value(message, payload);
+      return {
+        topic,
+        keySchema: Schemas.STRING,
+        key,
+        ...(valueSchema ? { valueSchema } : {}),
+        value,
+        timestamp: message.arrivalTime,
+        headers,
+        sourcePartition,
+        sourceOffset,
+        originalBytes: message.payload,
+      };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return {
+        topic,
+        keySchema: Schemas.STRING,
+        key: message.topic,
+        value: message.payload,
+        timestamp: message.arrivalTime,
+        headers: [...headers, { key: ERROR_HEADER, value: reason, schema: Schemas.STRING }],
+        sourcePartition,
+        sourceOffset,
+        originalBytes: message.payload,
+      };
+    }
+  }
+
+  private value(message: InboundMessage, payload: PayloadView): { value: unknown; valueSchema?: Schema } {
+    switch (this.opts.valueFormat) {
+      case 'envelope':
+        return { value: envelopeValue(message), valueSchema: envelopeSchema };
+      case 'bytes':
+        return { value: message.payload, valueSchema: Schemas.BYTES };
+      case 'string':
+        return { value: message.payload.toString('utf8'), valueSchema: Schemas.STRING };
+      case 'json': {
+        const parsed = payload.json();
+        const schema = this.opts.valueSchema;
+        return schema ? { value: jsonToConnect(schema, parsed), valueSchema: schema } : { value: parsed };
+      }
+    }
+  }
+}
+
+function lookupPlaceholder(p: TemplatePath, message: InboundMessage, payload: PayloadView): unknown {
+  switch (p.root) {
+    case 'mqtt.topic': {
+      if (p.path.length === 0) return message.topic;
+      const [level, ...rest] = p.path;
+      if (typeof level !== 'number' || rest.length > 0) return undefined;
+      return message.topic.split('/')[level];
+    }
+    case 'mqtt.qos':
+      return message.qos;
+    case 'mqtt.retain':
+      return message.retain;
+    case 'mqtt.user.property': {
+      const [name] = p.path;
+      const v = name === undefined ? undefined : message.properties?.userProperties?.[String(name)];
+      return Array.isArray(v) ? v[0] : v;
+    }
+    case 'payload':
+      return p.path.length === 0 ? message.payload : resolvePath(payload.json(), p.path);
+    default:
+      return undefined;
+  }
+}
+
+/** The MQTT metadata every record carries as Kafka headers; each MQTT 5 user property as a header of its own name. */
+export function mqttHeaders(message: InboundMessage): Header[] {
+  const headers: Header[] = [
+    { key: 'mqtt.topic', value: message.topic, schema: Schemas.STRING },
+    { key: 'mqtt.qos', value: message.qos, schema: Schemas.INT32 },
+    { key: 'mqtt.retain', value: message.retain, schema: Schemas.BOOLEAN },
+    { key: 'mqtt.dup', value: message.dup, schema: Schemas.BOOLEAN },
+  ];
+  const p = message.properties;
+  if (!p) return headers;
+  if (p.messageExpiryInterval !== undefined) {
+    headers.push({ key: 'mqtt.message.expiry', value: p.messageExpiryInterval, schema: Schemas.INT64 });
+  }
+  if (p.contentType !== undefined)
+    headers.push({ key: 'mqtt.content.type', value: p.contentType, schema: Schemas.STRING });
+  if (p.responseTopic !== undefined) {
+    headers.push({ key: 'mqtt.response.topic', value: p.responseTopic, schema: Schemas.STRING });
+  }
+  if (p.correlationData !== undefined) {
+    headers.push({ key: 'mqtt.correlation.data', value: p.correlationData, schema: Schemas.BYTES });
+  }
+  for (const [name, value] of Object.entries(p.userProperties ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value])
+      headers.push({ key: name, value: v, schema: Schemas.STRING });
+  }
+  return headers;
+}
+
+/** MQTT topic matching: `+` one level, `#` the rest (including the parent level); `$…` topics need a literal start. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i];
+    if (level === '#') return true;
+    if (i >= t.length) return false;
+    if (level !== '+' && level !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
