@@ -1,0 +1,183 @@
+'use strict';
+// Drives Ferry as a user would: a worker process (`node bin/ferry.js worker`) configured through FERRY_* variables,
+// and connectors managed through its Kafka Connect–compatible REST API.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, RESULTS_DIR, spawnOwned, sleep, poll, freePort, cpuSeconds, memoryMb } = require('./common');
+
+const MAIN = path.join(ROOT, 'dist', 'runtime', 'main.js');
+const BIN = path.join(ROOT, 'bin', 'ferry.js');
+
+/** Why Ferry scenarios cannot run, or null when the worker is built. */
+function notBuiltReason() {
+  const missing = [MAIN, BIN].filter((f) => !fs.existsSync(f)).map((f) => path.relative(ROOT, f));
+  return missing.length ? `worker not built (${missing.join(', ')} missing)` : null;
+}
+
+async function http(method, url, body, timeoutMs = 10000) {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+/** One worker process; `cluster` (group id and internal topic names) is shared by workers of one cluster. */
+class Worker {
+  constructor({ settings, cluster, label }) {
+    this.settings = settings;
+    this.cluster = cluster;
+    this.label = label;
+    this.proc = null;
+    this.port = 0;
+    this.url = '';
+    this.logFile = path.join(RESULTS_DIR, 'logs', `${cluster.groupId}-${label}.log`);
+  }
+
+  get pid() {
+    return this.proc ? this.proc.pid : undefined;
+  }
+
+  alive() {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Starts the process and waits for `GET /health` 200; returns the milliseconds that took. */
+  async start(timeoutMs = 30000) {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
+    const log = fs.openSync(this.logFile, 'a');
+    const { settings: s, cluster: c } = this;
+    const t0 = performance.now();
+    this.proc = spawnOwned(process.execPath, [BIN, 'worker'], {
+      cwd: ROOT,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        FERRY_KAFKA_BOOTSTRAP: s.kafka,
+        FERRY_SCHEMA_REGISTRY_URL: s.registry,
+        FERRY_REST_PORT: String(this.port),
+        FERRY_GROUP_ID: c.groupId,
+        FERRY_CONFIG_TOPIC: c.configTopic,
+        FERRY_OFFSETS_TOPIC: c.offsetsTopic,
+        FERRY_STATUS_TOPIC: c.statusTopic,
+      },
+    });
+    fs.closeSync(log);
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const healthy = await poll(
+      async () => {
+        if (!this.alive()) throw Object.assign(new Error('exited'), { fatal: true });
+        return (await http('GET', `${this.url}/health`, undefined, 2000)).status === 200;
+      },
+      timeoutMs,
+      50,
+    ).catch(() => false);
+    if (!healthy) {
+      const why = this.alive() ? `no /health 200 within ${timeoutMs / 1000} s` : 'the process exited';
+      await this.stop();
+      throw new Error(
+        `worker failed to start: ${why} (log: ${path.relative(ROOT, this.logFile)}${tail(this.logFile)})`,
+      );
+    }
+    return performance.now() - t0;
+  }
+
+  async createConnector(name, config) {
+    const res = await http('POST', `${this.url}/connectors`, { name, config });
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`POST /connectors ${name}: ${res.status} ${res.json?.message || res.text.slice(0, 300)}`);
+    return res.json;
+  }
+
+  async status(name) {
+    const res = await http('GET', `${this.url}/connectors/${encodeURIComponent(name)}/status`, undefined, 5000);
+    if (res.status !== 200) throw new Error(`status ${name}: ${res.status}`);
+    return res.json;
+  }
+
+  /** Waits until the connector and at least one task (every task) are RUNNING; throws with the trace on FAILED. */
+  async waitRunning(name, timeoutMs) {
+    let last;
+    const ok = await poll(
+      async () => {
+        last = await this.status(name);
+        const failed = [last.connector, ...(last.tasks || [])].find((s) => s.state === 'FAILED');
+        if (failed)
+          throw Object.assign(new Error(`connector ${name} FAILED: ${(failed.trace || '').slice(0, 500)}`), {
+            fatal: true,
+          });
+        return (
+          last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')
+        );
+      },
+      timeoutMs,
+      50,
+    );
+    if (!ok) {
+      const failed = last && [last.connector, ...(last.tasks || [])].find((s) => s.state === 'FAILED');
+      if (failed) throw new Error(`connector ${name} FAILED: ${(failed.trace || '').slice(0, 500)}`);
+      throw new Error(
+        `connector ${name} not RUNNING within ${timeoutMs / 1000} s (last status: ${JSON.stringify(last)})`,
+      );
+    }
+    return last;
+  }
+
+  async deleteConnector(name) {
+    if (!this.alive()) return;
+    await http('DELETE', `${this.url}/connectors/${encodeURIComponent(name)}`, undefined, 10000).catch(() => undefined);
+  }
+
+  usage() {
+    return this.pid ? { cpuSeconds: cpuSeconds(this.pid), ...memoryMb(this.pid) } : { cpuSeconds: null };
+  }
+
+  kill9() {
+    if (this.alive()) this.proc.kill('SIGKILL');
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. Idempotent. */
+  async stop(graceMs = 10000) {
+    if (!this.alive()) return;
+    this.proc.kill('SIGTERM');
+    const gone = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!gone) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+function tail(file) {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
+    return lines ? `; last lines: ${lines.slice(0, 600)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Fresh group id and internal topic names, so a run never meets an earlier run's state. */
+function newCluster(runId, label) {
+  const groupId = `ferry-bench-${runId}-${label}`;
+  return {
+    groupId,
+    configTopic: `${groupId}-configs`,
+    offsetsTopic: `${groupId}-offsets`,
+    statusTopic: `${groupId}-status`,
+  };
+}
+
+module.exports = { Worker, newCluster, notBuiltReason, http };

@@ -1,0 +1,57 @@
+'use strict';
+// Runs one measured flow: senders (roles already `ready`) are started together, and the flow ends when the tracker
+// has seen every sequence, when a sender fails, or at the timeout — whichever comes first.
+
+const { Role } = require('./common');
+const { Tracker } = require('./tracker');
+
+/** Starts a role and waits for its `ready`. */
+async function startRole(script, options, timeoutMs = 20000) {
+  const role = new Role(script, options);
+  try {
+    await role.waitFor('ready', timeoutMs);
+  } catch (err) {
+    await role.stop();
+    throw err;
+  }
+  return role;
+}
+
+/**
+ * @returns {Promise<object>} the tracker's summary plus `complete`, `timedOut` and each sender's own figures.
+ */
+async function drive({ tracker, senders, timeoutMs, withLatency }) {
+  const failures = senders.map((r) =>
+    r.waitFor('done', timeoutMs + 5000).then(
+      () => new Promise(() => undefined), // done is not the end of the flow: the receiver decides
+      (err) => {
+        throw err;
+      },
+    ),
+  );
+  for (const r of senders) r.send({ type: 'go' });
+  let senderError = null;
+  let complete = false;
+  try {
+    complete = await Promise.race([tracker.waitComplete(timeoutMs), ...failures]);
+  } catch (err) {
+    senderError = err.message;
+  }
+  const sent = [];
+  for (const r of senders) {
+    sent.push(await r.waitFor('done', complete ? 5000 : 10).catch((err) => ({ error: err.message })));
+    await r.stop();
+  }
+  const out = { ...tracker.summary(withLatency), complete, timedOut: !complete && !senderError };
+  if (senderError) out.error = senderError;
+  out.sender = sent.length === 1 ? strip(sent[0]) : sent.map(strip);
+  return out;
+}
+
+function strip(m) {
+  if (!m) return m;
+  const { type: _type, ...rest } = m;
+  return rest;
+}
+
+module.exports = { startRole, drive, Tracker };

@@ -1,0 +1,257 @@
+'use strict';
+// Turns a run's results into the stdout table, the target verdicts and docs/benchmarks.md.
+
+const TARGETS = [
+  {
+    id: 'src-json-ratio',
+    text: 'MQTT→Kafka json→Avro ≥ 80 % of the MQTT-only baseline',
+    scenario: 'ferry-src-json',
+    kind: 'ratio',
+    min: 0.8,
+  },
+  {
+    id: 'src-envelope-ratio',
+    text: 'MQTT→Kafka envelope (Avro) ≥ 80 % of the MQTT-only baseline',
+    scenario: 'ferry-src-envelope',
+    kind: 'ratio',
+    min: 0.8,
+  },
+  {
+    id: 'sink-ratio',
+    text: 'Kafka→MQTT Avro→JSON ≥ 80 % of the raw Kafka→MQTT baseline',
+    scenario: 'ferry-sink',
+    kind: 'ratio',
+    min: 0.8,
+  },
+  {
+    id: 'src-json-p99',
+    text: 'p99 ≤ 25 ms at 5k msg/s, MQTT→Kafka json→Avro',
+    scenario: 'ferry-src-json-5k',
+    kind: 'p99',
+    max: 25,
+  },
+  {
+    id: 'src-envelope-p99',
+    text: 'p99 ≤ 25 ms at 5k msg/s, MQTT→Kafka envelope',
+    scenario: 'ferry-src-envelope-5k',
+    kind: 'p99',
+    max: 25,
+  },
+  { id: 'sink-p99', text: 'p99 ≤ 25 ms at 5k msg/s, Kafka→MQTT', scenario: 'ferry-sink-5k', kind: 'p99', max: 25 },
+  { id: 'rss-20', text: 'worker peak RSS ≤ 150 MB with 20 tasks', scenario: 'ferry-20-tasks', kind: 'rss', max: 150 },
+  {
+    id: 'startup',
+    text: 'worker startup ≤ 3 s (process start → /health 200 → first connector RUNNING)',
+    scenario: 'ferry-src-json',
+    kind: 'startup',
+    max: 3000,
+  },
+];
+
+/** Adds `ratio` (rate ÷ baseline rate) to every scenario that names a baseline. */
+function addRatios(scenarios) {
+  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  for (const s of scenarios) {
+    if (!s.baseline || s.status !== 'ok') continue;
+    const base = byId.get(s.baseline);
+    const rate = s.result?.rate;
+    const baseRate = base?.status === 'ok' ? base.result?.rate : null;
+    if (rate && baseRate) s.ratio = Math.round((rate / baseRate) * 1000) / 1000;
+  }
+}
+
+function judge(scenarios) {
+  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  return TARGETS.map((t) => {
+    const s = byId.get(t.scenario);
+    const base = { id: t.id, target: t.text };
+    if (!s || s.status !== 'ok')
+      return { ...base, verdict: 'skipped', value: null, why: s?.reason || s?.error || 'not run' };
+    const r = s.result || {};
+    let value = null;
+    let shown = null;
+    if (t.kind === 'ratio') {
+      value = s.ratio ?? null;
+      shown = value === null ? null : `${Math.round(value * 100)} %`;
+    } else if (t.kind === 'p99') {
+      value = r.latencyMs?.p99 ?? null;
+      shown = value === null ? null : `${value} ms`;
+    } else if (t.kind === 'rss') {
+      value = r.worker?.peakRssMb ?? null;
+      shown = value === null ? null : `${value} MB`;
+    } else if (t.kind === 'startup') {
+      value = r.worker?.startupToRunningMs ?? null;
+      shown = value === null ? null : `${(value / 1000).toFixed(2)} s`;
+    }
+    if (value === null) return { ...base, verdict: 'skipped', value: null, why: 'no figure' };
+    // A run that did not deliver everything still reports its figure, but cannot meet a target.
+    const incomplete = r.complete === false;
+    const ok = t.min !== undefined ? value >= t.min : value <= t.max;
+    return {
+      ...base,
+      verdict: ok && !incomplete ? 'met' : 'missed',
+      value,
+      shown,
+      ...(incomplete ? { why: 'run incomplete' } : {}),
+    };
+  });
+}
+
+const fmtInt = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
+const fmtNum = (x) => (x === null || x === undefined ? '—' : String(x));
+
+/** One table row per scenario: [scenario, messages, rate, vs baseline, p50, p95, p99, missing/dup, CPU, RSS, note]. */
+function rows(scenarios) {
+  return scenarios.map((s) => {
+    if (s.status !== 'ok')
+      return [s.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', `${s.status}: ${s.reason || s.error}`];
+    const r = s.result;
+    if (s.kind === 'failover') {
+      const note = r.complete
+        ? `failover ${fmtInt(r.failoverMs)} ms (${r.tasksMoved} task(s) moved)`
+        : r.note || r.skipped;
+      return [s.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', note];
+    }
+    const lat = r.latencyMs || {};
+    const w = r.worker;
+    const cpu = w ? w.cpuSecondsPer100k : r.cpuSecondsPer100k;
+    const notes = [];
+    if (r.complete === false) notes.push(r.timedOut ? 'timed out' : 'incomplete');
+    if (r.error) notes.push(r.error);
+    if (w && w.startupMs !== undefined)
+      notes.push(`startup ${fmtInt(w.startupMs)} ms, RUNNING +${fmtInt(w.connectorRunningMs ?? w.allRunningMs)} ms`);
+    if (w && w.idleRssMb !== undefined) notes.push(`${w.tasks} tasks, idle RSS ${w.idleRssMb} MB`);
+    if (r.behindMaxMs) notes.push(`sender behind schedule up to ${r.behindMaxMs} ms`);
+    return [
+      s.label,
+      r.expected !== undefined ? `${fmtInt(r.unique ?? r.received)}/${fmtInt(r.expected)}` : '—',
+      fmtInt(r.rate),
+      s.ratio !== undefined ? `${Math.round(s.ratio * 100)} %` : '—',
+      fmtNum(lat.p50),
+      fmtNum(lat.p95),
+      fmtNum(lat.p99),
+      r.missing !== undefined ? `${fmtInt(r.missing)}/${fmtInt(r.duplicates ?? 0)}` : '—',
+      fmtNum(cpu),
+      fmtNum(w ? w.peakRssMb : undefined),
+      notes.join('; '),
+    ];
+  });
+}
+
+const HEAD = [
+  'Scenario',
+  'Msgs (unique/expected)',
+  'Rate msg/s',
+  'vs baseline',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'Missing/dup',
+  'CPU s/100k',
+  'Peak RSS MB',
+  'Notes',
+];
+
+function textTable(scenarios) {
+  const all = [HEAD, ...rows(scenarios)];
+  const widths = HEAD.map((_, i) => Math.min(60, Math.max(...all.map((r) => String(r[i]).length))));
+  return all
+    .map((r, j) => {
+      const line = r
+        .map((c, i) =>
+          String(c)
+            .slice(0, 200)
+            .padEnd(i === r.length - 1 ? 0 : widths[i]),
+        )
+        .join('  ');
+      return j === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+function mdTable(head, body) {
+  const esc = (c) => String(c).replace(/\|/g, '\\|');
+  return [
+    `| ${head.map(esc).join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function targetsText(targets) {
+  return targets
+    .map((t) => `${t.verdict.toUpperCase().padEnd(8)} ${t.target}: ${t.shown ?? '—'}${t.why ? ` (${t.why})` : ''}`)
+    .join('\n');
+}
+
+function markdown(results) {
+  const m = results.machine;
+  const s = results.settings;
+  const targetRows = results.targets.map((t) => [t.target, t.shown ?? '—', t.verdict + (t.why ? ` (${t.why})` : '')]);
+  const notes = results.scenarios.filter((x) => x.status !== 'ok' || x.result?.error || x.result?.receiverErrors);
+  return `# Benchmarks
+
+Generated by \`make bench\` (test/bench/run.js) from its latest run; do not edit by hand — run it again.
+Full figures of every run: \`test/bench/results/<timestamp>.json\` (not committed) and \`test/bench/results/latest.json\`.
+
+## Latest run
+
+${results.startedAt} — ${s.quick ? 'quick run (BENCH_QUICK=1)' : 'default run'}, ${results.durationSeconds} s, run id \`${results.runId}\`.
+
+Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; Kafka ${m.kafka ?? 'unknown'}
+(one broker, same host); Mosquitto ${m.mosquitto ?? 'unknown'}; librdkafka ${m.librdkafka}; mqtt.js ${m.mqttJs}. Load
+average at start: ${m.loadAverage.join(', ')}. Publisher, broker, Kafka, registry, worker and readers all share these cores,
+so absolute figures move from run to run: compare each Ferry figure with its baseline from the same run.
+
+Settings: N = ${fmtInt(s.n)} messages per throughput scenario, ${fmtInt(s.latencyN)} per latency scenario at
+${fmtInt(s.rate)} msg/s; ${s.devices} device topics; ${s.connections} publisher connections with ${s.inflight} QoS 1
+publishes in flight in total; raw Kafka→MQTT window ${s.sinkWindow}; ${s.partitions} partitions per topic.
+
+${mdTable(HEAD, rows(results.scenarios))}
+
+Rates are messages per second from the first to the last message seen by the receiver (producer side for Kafka-only
+produce). Latency is end to end, from the send timestamp in the payload (a monotonic clock shared by all processes
+on the host) to the moment the receiver decoded the message. CPU s/100k is the CPU time (user + system) of the process
+doing the bridging — the Ferry worker (from /proc), or the baseline's own producer or bridge process — per 100,000
+messages; Peak RSS is the worker's VmHWM.
+
+## Targets (issue 9)
+
+${mdTable(['Target', 'Measured', 'Verdict'], targetRows)}
+${
+  notes.length
+    ? `\n## Notes from this run\n\n${notes
+        .map(
+          (x) =>
+            `- ${x.label}: ${x.reason || x.error || x.result?.error || ''}${x.result?.receiverErrors ? ` receiver errors ${x.result.receiverErrors.count} (last: ${x.result.receiverErrors.last})` : ''}`,
+        )
+        .join('\n')}\n`
+    : ''
+}
+## What each scenario does
+
+- **MQTT-only**: the generator (its own process, mqtt.js, QoS 1) → our Mosquitto → a plain mqtt.js subscriber (QoS 1,
+  acknowledged at once) that parses and counts. The limit any MQTT→Kafka bridge on this machine works against.
+- **Kafka-only produce / consume**: a node-rdkafka HighLevelProducer alone (idempotent, acks=all, linger.ms 5, key =
+  device), then a node-rdkafka consumer alone reading those records back.
+- **Kafka→MQTT raw**: node-rdkafka consumer → mqtt.js QoS 1 publish of the unchanged value, at most ${s.sinkWindow}
+  publishes awaiting PUBACK, no conversion, no commits; counted at a subscriber.
+- **Ferry MQTT→Kafka**: a worker (\`node bin/ferry.js worker\`, fresh group id and internal topics), one
+  \`MqttSourceConnector\` created over REST (QoS 1, \`mqtt.value.format\` json with test/bench/telemetry.avsc → Avro via
+  the registry, or envelope); records read back from Kafka and decoded through the registry.
+- **Ferry Kafka→MQTT**: Avro records (registry, subject \`<topic>-value\`) → \`MqttSinkConnector\`
+  (\`mqtt.payload.format\` json, QoS 1) → subscriber. Max rate drains a pre-filled topic; 5k msg/s produces live.
+- **20 tasks**: one worker with ${s.rssTasks} source connectors (one task each) on separate filters, idle and then under
+  load; its RSS.
+- **Failover**: two workers with the same group id; the one holding the most tasks is killed with SIGKILL; time until
+  every task shows RUNNING on the survivor (\`GET /connectors/<n>/status\`).
+
+Run it: \`make bench\` (default N = 200,000), \`BENCH_QUICK=1 make bench\` (N = 20,000). Other knobs: \`BENCH_N\`,
+\`BENCH_RATE\`, \`BENCH_LATENCY_SECONDS\`, \`BENCH_DEVICES\`, \`BENCH_CONNECTIONS\`, \`BENCH_INFLIGHT\`,
+\`BENCH_SINK_WINDOW\`, \`BENCH_PARTITIONS\`, \`BENCH_RSS_TASKS\`, \`BENCH_SCENARIO_TIMEOUT_S\`, \`BENCH_BUDGET_S\`,
+\`BENCH_ONLY\` (comma-separated scenario ids). A benchmark reports figures: it exits non-zero only when the harness
+itself fails (stack down, a baseline that cannot run), never because a target is missed.
+`;
+}
+
+module.exports = { TARGETS, addRatios, judge, textTable, targetsText, markdown };

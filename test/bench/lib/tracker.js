@@ -1,0 +1,98 @@
+'use strict';
+// Counts what a receiver saw: per-sequence delivery counts (missing / duplicates), first-to-last rate and end-to-end
+// latency percentiles. Fixed-size typed arrays: the expected count is known, so nothing grows per message.
+
+const { latencyMs } = require('./payload');
+
+class Tracker {
+  /** @param {number} expected messages with seq 0..expected-1 */
+  constructor(expected) {
+    this.expected = expected;
+    this.counts = new Uint8Array(expected);
+    this.latencies = new Float64Array(expected);
+    this.received = 0; // messages with a seq in range, duplicates included
+    this.unique = 0;
+    this.outOfRange = 0;
+    this.probes = 0;
+    this.firstAt = 0;
+    this.lastAt = 0;
+    this.onProbe = null;
+    this.onComplete = null;
+  }
+
+  /** Records one decoded telemetry object (needs `seq` and `mono`). */
+  see(t) {
+    const seq = t.seq;
+    if (seq < 0) {
+      this.probes++;
+      if (this.onProbe) this.onProbe();
+      return;
+    }
+    if (!(seq < this.expected)) {
+      this.outOfRange++;
+      return;
+    }
+    const now = performance.now();
+    if (this.received === 0) this.firstAt = now;
+    this.lastAt = now;
+    this.received++;
+    const c = this.counts[seq];
+    if (c === 0) {
+      this.latencies[seq] = latencyMs(t.mono);
+      this.unique++;
+      if (this.unique === this.expected && this.onComplete) this.onComplete();
+    }
+    if (c < 255) this.counts[seq] = c + 1;
+  }
+
+  /** A promise resolved when every expected sequence was seen, or false after `timeoutMs`. */
+  waitComplete(timeoutMs) {
+    if (this.unique >= this.expected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onComplete = null;
+        resolve(false);
+      }, timeoutMs);
+      this.onComplete = () => {
+        clearTimeout(timer);
+        this.onComplete = null;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Figures for the report. `withLatency` adds p50/p95/p99/max of first deliveries. */
+  summary(withLatency) {
+    let duplicates = 0;
+    for (let i = 0; i < this.expected; i++) if (this.counts[i] > 1) duplicates += this.counts[i] - 1;
+    const seconds = (this.lastAt - this.firstAt) / 1000;
+    const out = {
+      expected: this.expected,
+      received: this.received,
+      unique: this.unique,
+      missing: this.expected - this.unique,
+      duplicates,
+      outOfRange: this.outOfRange,
+      seconds: round(seconds, 3),
+      rate: this.received > 1 && seconds > 0 ? Math.round((this.received - 1) / seconds) : null,
+    };
+    if (withLatency) out.latencyMs = this.percentiles();
+    return out;
+  }
+
+  percentiles() {
+    const seen = new Float64Array(this.unique);
+    let j = 0;
+    for (let i = 0; i < this.expected; i++) if (this.counts[i] > 0) seen[j++] = this.latencies[i];
+    seen.sort();
+    const at = (q) => (seen.length ? round(seen[Math.min(seen.length - 1, Math.floor(q * seen.length))], 2) : null);
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: seen.length ? round(seen[seen.length - 1], 2) : null };
+  }
+}
+
+function round(x, digits) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+module.exports = { Tracker, round };

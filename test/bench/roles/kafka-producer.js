@@ -1,0 +1,115 @@
+'use strict';
+// Writes N telemetry records to a Kafka topic with an idempotent node-rdkafka HighLevelProducer (acks=all), key =
+// device name: as plain JSON bytes (the Kafka-only baseline) or Avro in the Confluent wire format (sink input).
+// Max rate with at most `inflight` records awaiting delivery reports, or paced to `rate` msg/s.
+//
+// IPC: ready ← go → done {acked, failed, seconds, rate, cpuSeconds}; `probe` writes one uncounted record (seq -1).
+
+const Kafka = require('node-rdkafka');
+const { telemetry, deviceName } = require('../lib/payload');
+const { telemetryEncoder } = require('../lib/kafka');
+
+const opt = JSON.parse(process.argv[2]);
+const { bootstrap, topic, n, devices, rate, format, schemaId } = opt;
+const inflight = opt.inflight || 20000;
+const encode = format === 'avro' ? telemetryEncoder(schemaId) : (obj) => Buffer.from(JSON.stringify(obj));
+
+const producer = new Kafka.HighLevelProducer(
+  {
+    'bootstrap.servers': bootstrap,
+    'client.id': 'ferry-bench-producer',
+    'enable.idempotence': true,
+    'linger.ms': opt.lingerMs ?? 5,
+    'queue.buffering.max.messages': Math.max(100000, inflight * 2),
+  },
+  { 'request.required.acks': -1 },
+);
+
+let next = 0;
+let acked = 0;
+let failed = 0;
+let pending = 0;
+let startedAt = 0;
+let cpuAtGo = null;
+
+/** CPU seconds (user + system) this process used since `go`. */
+function cpuSince() {
+  const u = process.cpuUsage(cpuAtGo);
+  return Math.round((u.user + u.system) / 1000) / 1000;
+}
+let finished = false;
+let lastError = null;
+
+function fail(message) {
+  if (process.connected) process.send({ type: 'error', message });
+  setTimeout(() => process.exit(1), 50);
+}
+
+function produceOne() {
+  const seq = next++;
+  const d = seq % devices;
+  pending++;
+  producer.produce(topic, null, encode(telemetry(seq, d)), deviceName(d), Date.now(), (err) => {
+    pending--;
+    if (err) {
+      failed++;
+      lastError = String(err.message || err);
+    } else acked++;
+    if (acked + failed === n) finish();
+    else if (!rate) pump();
+  });
+}
+
+function pump() {
+  while (pending < inflight && next < n) produceOne();
+}
+
+function paced() {
+  const tick = () => {
+    const due = Math.min(n, Math.floor(((performance.now() - startedAt) * rate) / 1000));
+    while (next < due && pending < inflight) produceOne();
+    if (next < n) setTimeout(tick, 1);
+  };
+  tick();
+}
+
+function finish() {
+  if (finished) return;
+  finished = true;
+  const seconds = (performance.now() - startedAt) / 1000;
+  process.send({
+    type: 'done',
+    acked,
+    failed,
+    lastError,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rate: Math.round(acked / seconds),
+    cpuSeconds: cpuSince(),
+  });
+  producer.disconnect(() => process.exit(0));
+  setTimeout(() => process.exit(0), 3000);
+}
+
+process.on('message', (m) => {
+  if (m.type === 'go') {
+    startedAt = performance.now();
+    cpuAtGo = process.cpuUsage();
+    if (rate) paced();
+    else pump();
+  } else if (m.type === 'probe') {
+    // A readiness probe (seq -1): not counted, not part of the run.
+    producer.produce(topic, null, encode(telemetry(-1, 0)), deviceName(0), Date.now(), () => undefined);
+  } else if (m.type === 'stop') {
+    finished = true;
+    producer.disconnect(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000);
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+producer.setPollInterval(5);
+producer.once('ready', () => process.send({ type: 'ready' }));
+producer.once('connection.failure', (err) => fail(`cannot connect to Kafka at ${bootstrap}: ${err.message}`));
+producer.connect({ timeout: 10000 }, (err) => {
+  if (err) fail(`cannot connect to Kafka at ${bootstrap}: ${err.message}`);
+});

@@ -1,0 +1,123 @@
+'use strict';
+// The Kafka → MQTT raw limit: a node-rdkafka consumer reading `topic` from the start and an mqtt.js client publishing
+// each value unchanged at QoS 1 to `<prefix>/<key>`, at most `window` publishes awaiting PUBACK. No conversion, no
+// offset commits: what a bridge could do at best on this machine.
+//
+// IPC: ready ← go → done {published, acked, seconds, rate}.
+
+const Kafka = require('node-rdkafka');
+const mqtt = require('mqtt');
+
+const opt = JSON.parse(process.argv[2]);
+const { bootstrap, topic, partitions, n, url, prefix, window, clientPrefix } = opt;
+
+let client;
+let consumer;
+let published = 0;
+let acked = 0;
+let startedAt = 0;
+let cpuAtGo = null;
+
+/** CPU seconds (user + system) this process used since `go`. */
+function cpuSince() {
+  const u = process.cpuUsage(cpuAtGo);
+  return Math.round((u.user + u.system) / 1000) / 1000;
+}
+let finished = false;
+let wake = null;
+
+function fail(message) {
+  if (process.connected) process.send({ type: 'error', message });
+  setTimeout(() => process.exit(1), 50);
+}
+
+function consume(max) {
+  return new Promise((resolve, reject) => consumer.consume(max, (err, msgs) => (err ? reject(err) : resolve(msgs))));
+}
+
+async function run() {
+  startedAt = performance.now();
+  cpuAtGo = process.cpuUsage();
+  while (!finished && published < n) {
+    const room = window - (published - acked);
+    if (room <= 0) {
+      await new Promise((resolve) => (wake = resolve));
+      continue;
+    }
+    let msgs;
+    try {
+      msgs = await consume(Math.min(room, 1000));
+    } catch (err) {
+      fail(`consume: ${err.message}`);
+      return;
+    }
+    for (const m of msgs) {
+      published++;
+      client.publish(`${prefix}/${m.key ? m.key.toString() : 'none'}`, m.value, { qos: 1 }, (err) => {
+        if (err) return fail(`publish: ${err.message}`);
+        acked++;
+        if (wake) {
+          const w = wake;
+          wake = null;
+          w();
+        }
+        if (acked === n) finish();
+      });
+    }
+  }
+}
+
+function finish() {
+  if (finished) return;
+  finished = true;
+  const seconds = (performance.now() - startedAt) / 1000;
+  process.send({
+    type: 'done',
+    published,
+    acked,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rate: Math.round(acked / seconds),
+    cpuSeconds: cpuSince(),
+  });
+  client.end(true);
+  consumer.disconnect(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000);
+}
+
+process.on('message', (m) => {
+  if (m.type === 'go') run().catch((err) => fail(err.message));
+  else if (m.type === 'stop') {
+    finished = true;
+    if (wake) wake();
+    client?.end(true);
+    setTimeout(() => process.exit(0), 300);
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+consumer = new Kafka.KafkaConsumer(
+  {
+    'bootstrap.servers': bootstrap,
+    'group.id': `${clientPrefix}-raw-bridge`,
+    'enable.auto.commit': false,
+    'enable.partition.eof': true,
+  },
+  { 'auto.offset.reset': 'earliest' },
+);
+consumer.setDefaultConsumeTimeout(50);
+consumer.once('connection.failure', (err) => fail(`cannot connect to Kafka: ${err.message}`));
+consumer.connect({ timeout: 10000 }, (err) => {
+  if (err) return fail(`cannot connect to Kafka: ${err.message}`);
+  const assignment = [];
+  for (let p = 0; p < partitions; p++) assignment.push({ topic, partition: p, offset: 0 });
+  consumer.assign(assignment);
+  client = mqtt.connect(url, {
+    clientId: `${clientPrefix}-raw-bridge`,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: 10000,
+    protocolVersion: 5,
+  });
+  client.once('connect', () => process.send({ type: 'ready' }));
+  client.once('error', (e) => fail(`cannot connect to ${url}: ${e.message}`));
+});

@@ -1,0 +1,334 @@
+'use strict';
+// Ferry's scenarios, driven as a user drives Ferry: a worker process, connectors created over REST, load from the
+// outside, records counted where the user would read them. Each scenario starts its own worker (so its startup,
+// CPU and peak RSS are its own) and stops it, deleting its connectors first.
+
+const { startRole, drive, Tracker } = require('../lib/flow');
+const { Subscriber, publishOnce } = require('../lib/mqtt-sub');
+const { createTopic, registerTelemetry, ValueDecoder, TopicReader } = require('../lib/kafka');
+const { Worker, newCluster } = require('../lib/ferry');
+const { SCHEMA_FILE, payloadBytes } = require('../lib/payload');
+const { sleep, poll } = require('../lib/common');
+const { publisherOptions } = require('./baselines');
+const { round } = require('../lib/tracker');
+
+const RUNNING_TIMEOUT_MS = 30000;
+
+function sourceConfig(ctx, { prefix, topic, format, tasks = 1, filter }) {
+  const s = ctx.settings;
+  const config = {
+    'connector.class': 'MqttSourceConnector',
+    'tasks.max': String(tasks),
+    'mqtt.server.uri': s.mqtt,
+    'mqtt.topics': filter || `${prefix}/#`,
+    'mqtt.qos': '1',
+    'kafka.topic': topic,
+    'mqtt.value.format': format,
+  };
+  if (format === 'json') config['mqtt.value.schema.file'] = SCHEMA_FILE;
+  return config;
+}
+
+/**
+ * Publishes probe messages (seq -1) every 300 ms until the receiver has seen one: proves the whole path (subscription,
+ * producer, topic) is live before the measured run starts, so nothing of the run is lost to a late subscription.
+ */
+async function awaitProbe(tracker, sendProbe, timeoutMs = 20000) {
+  const seen = await poll(
+    async () => {
+      if (tracker.probes > 0) return true;
+      await sendProbe();
+      await sleep(300);
+      return tracker.probes > 0;
+    },
+    timeoutMs,
+    0,
+  );
+  if (!seen) throw new Error(`no probe message came through within ${timeoutMs / 1000} s`);
+}
+
+/** Worker figures for the report: CPU seconds per 100k messages between two usage samples, memory now. */
+function workerFigures(worker, before, received, extra) {
+  const after = worker.usage();
+  const cpu = after.cpuSeconds !== null && before.cpuSeconds !== null ? after.cpuSeconds - before.cpuSeconds : null;
+  return {
+    ...extra,
+    cpuSeconds: cpu === null ? null : round(cpu, 2),
+    cpuSecondsPer100k: cpu !== null && received > 0 ? round((cpu * 100000) / received, 2) : null,
+    rssMb: after.rssMb,
+    peakRssMb: after.peakRssMb,
+  };
+}
+
+/** Starts a worker and one connector; returns timings. Stops the worker if the connector does not come up. */
+async function workerWithConnector(ctx, label, name, config) {
+  const worker = new Worker({ settings: ctx.settings, cluster: newCluster(ctx.runId, label), label: 'w1' });
+  const healthMs = await worker.start();
+  ctx.track(worker);
+  const t0 = performance.now();
+  try {
+    await worker.createConnector(name, config);
+    await worker.waitRunning(name, RUNNING_TIMEOUT_MS);
+  } catch (err) {
+    await worker.stop();
+    throw err;
+  }
+  const runningMs = performance.now() - t0;
+  return {
+    worker,
+    timings: {
+      startupMs: Math.round(healthMs),
+      connectorRunningMs: Math.round(runningMs),
+      startupToRunningMs: Math.round(healthMs + runningMs),
+    },
+  };
+}
+
+/** MQTT → Ferry source → Kafka, `format` json (→ Avro via the registry) or envelope; `rate` 0 = max rate. */
+async function source(ctx, { format, rate }) {
+  const s = ctx.settings;
+  const n = rate ? s.latencyN : s.n;
+  const k = ctx.seq();
+  const prefix = `bench/${ctx.runId}/src-${k}`;
+  const topic = `ferry-bench-${ctx.runId}-src-${format}-${k}`;
+  const name = `bench-src-${format}-${k}`;
+  await createTopic(s.kafka, topic, s.partitions);
+  const { worker, timings } = await workerWithConnector(
+    ctx,
+    `src${k}`,
+    name,
+    sourceConfig(ctx, { prefix, topic, format }),
+  );
+  const tracker = new Tracker(n);
+  const reader = new TopicReader({
+    bootstrap: s.kafka,
+    topic,
+    partitions: s.partitions,
+    tracker,
+    decoder: new ValueDecoder(s.registry),
+  });
+  try {
+    await reader.start();
+    await awaitProbe(tracker, () =>
+      publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+    );
+    const pub = await startRole('mqtt-publisher.js', publisherOptions(ctx, prefix, n, rate));
+    const before = worker.usage();
+    const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
+    res.worker = workerFigures(worker, before, res.received, timings);
+    if (reader.errors) res.receiverErrors = { count: reader.errors, last: reader.lastError };
+    return res;
+  } finally {
+    await reader.stop();
+    await worker.deleteConnector(name);
+    await worker.stop();
+  }
+}
+
+/**
+ * Kafka (Avro, registry) → Ferry sink → MQTT as JSON. Max rate: the topic is filled first, then the connector
+ * drains it (rate first to last at the subscriber). Fixed rate: the connector runs first and records are produced
+ * live at `rate` for end-to-end latency.
+ */
+async function sink(ctx, { rate }) {
+  const s = ctx.settings;
+  const n = rate ? s.latencyN : s.n;
+  const k = ctx.seq();
+  const prefix = `bench/${ctx.runId}/sink-${k}/out`;
+  const topic = `ferry-bench-${ctx.runId}-sink-${k}`;
+  const name = `bench-sink-${k}`;
+  await createTopic(s.kafka, topic, s.partitions);
+  const schemaId = await registerTelemetry(s.registry, topic);
+  const config = {
+    'connector.class': 'MqttSinkConnector',
+    'tasks.max': '1',
+    topics: topic,
+    'mqtt.server.uri': s.mqtt,
+    'mqtt.topic': `${prefix}/\${key}`,
+    'mqtt.qos': '1',
+    'mqtt.payload.format': 'json',
+    // The bench writes plain string keys (the device name); values are Avro through the worker's default converter.
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+  };
+  const tracker = new Tracker(n);
+  const sub = new Subscriber({ url: s.mqtt, filter: `${prefix}/#`, tracker, clientId: `${ctx.clientId()}-sub` });
+  await sub.start();
+  const producer = await startRole('kafka-producer.js', {
+    bootstrap: s.kafka,
+    topic,
+    n,
+    devices: s.devices,
+    format: 'avro',
+    schemaId,
+    rate,
+  });
+  let worker;
+  try {
+    let prefill = null;
+    if (!rate) {
+      producer.send({ type: 'go' });
+      prefill = await producer.waitFor('done', ctx.timeoutFor(n, 0));
+      if (prefill.failed)
+        throw new Error(`pre-filling ${topic}: ${prefill.failed} records failed (${prefill.lastError})`);
+    }
+    const started = await workerWithConnector(ctx, `sink${k}`, name, config);
+    worker = started.worker;
+    let res;
+    const before = worker.usage();
+    if (rate) {
+      await awaitProbe(tracker, async () => producer.send({ type: 'probe' }));
+      res = await drive({ tracker, senders: [producer], timeoutMs: ctx.timeoutFor(n, rate), withLatency: true });
+    } else {
+      const complete = await tracker.waitComplete(ctx.timeoutFor(n, 0));
+      res = {
+        ...tracker.summary(false),
+        complete,
+        timedOut: !complete,
+        prefill: { rate: prefill.rate, seconds: prefill.seconds },
+      };
+    }
+    res.worker = workerFigures(worker, before, res.received, started.timings);
+    if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
+    return res;
+  } finally {
+    await producer.stop();
+    await sub.stop();
+    if (worker) {
+      await worker.deleteConnector(name);
+      await worker.stop();
+    }
+  }
+}
+
+/** One worker with `rssTasks` source connectors (one task each), idle and then under load: its memory. */
+async function manyTasks(ctx) {
+  const s = ctx.settings;
+  const k = ctx.seq();
+  const count = s.rssTasks;
+  const prefix = `bench/${ctx.runId}/rss-${k}`;
+  const topic = `ferry-bench-${ctx.runId}-rss-${k}`;
+  await createTopic(s.kafka, topic, s.partitions);
+  const worker = new Worker({ settings: s, cluster: newCluster(ctx.runId, `rss${k}`), label: 'w1' });
+  const startupMs = await worker.start();
+  ctx.track(worker);
+  const names = [];
+  const n = Math.min(s.n, 50000);
+  const tracker = new Tracker(n);
+  const reader = new TopicReader({
+    bootstrap: s.kafka,
+    topic,
+    partitions: s.partitions,
+    tracker,
+    decoder: new ValueDecoder(s.registry),
+  });
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const name = `bench-rss-${k}-${i}`;
+      await worker.createConnector(
+        name,
+        sourceConfig(ctx, { prefix, topic, format: 'json', filter: `${prefix}/g${i}/#` }),
+      );
+      names.push(name);
+    }
+    for (const name of names) await worker.waitRunning(name, RUNNING_TIMEOUT_MS);
+    const allRunningMs = Math.round(performance.now() - t0);
+    await sleep(1000);
+    const idle = worker.usage();
+    await reader.start();
+    await awaitProbe(tracker, () =>
+      publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+    );
+    const pub = await startRole('mqtt-publisher.js', { ...publisherOptions(ctx, prefix, n, 0), groups: count });
+    const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, 0), withLatency: false });
+    res.worker = workerFigures(worker, idle, res.received, {
+      startupMs: Math.round(startupMs),
+      tasks: count,
+      allRunningMs,
+      idleRssMb: idle.rssMb,
+    });
+    return res;
+  } finally {
+    await reader.stop();
+    for (const name of names) await worker.deleteConnector(name);
+    await worker.stop();
+  }
+}
+
+/**
+ * Two workers in one cluster (same group id and internal topics, different REST ports), two connectors; kill -9 the
+ * worker holding the most tasks and time until every task is RUNNING on the survivor.
+ */
+async function failover(ctx) {
+  const s = ctx.settings;
+  const k = ctx.seq();
+  const cluster = newCluster(ctx.runId, `fo${k}`);
+  const prefix = `bench/${ctx.runId}/fo-${k}`;
+  const topic = `ferry-bench-${ctx.runId}-fo-${k}`;
+  await createTopic(s.kafka, topic, s.partitions);
+  const workers = [
+    new Worker({ settings: s, cluster, label: 'w1' }),
+    new Worker({ settings: s, cluster, label: 'w2' }),
+  ];
+  const names = [`bench-fo-${k}-a`, `bench-fo-${k}-b`];
+  try {
+    await workers[0].start();
+    ctx.track(workers[0]);
+    try {
+      await workers[1].start();
+      ctx.track(workers[1]);
+    } catch (err) {
+      return { skipped: `cluster not available: a second worker in the same group did not start (${err.message})` };
+    }
+    for (const [i, name] of names.entries())
+      await workers[0].createConnector(
+        name,
+        sourceConfig(ctx, { prefix, topic, format: 'json', filter: `${prefix}/g${i}/#` }),
+      );
+    for (const name of names) await workers[0].waitRunning(name, RUNNING_TIMEOUT_MS);
+    // Let a rebalance triggered by the second worker settle before reading where tasks run.
+    await sleep(2000);
+    const placement = {};
+    for (const name of names) {
+      const st = await workers[0].waitRunning(name, RUNNING_TIMEOUT_MS);
+      for (const t of st.tasks) placement[`${name}/${t.id}`] = t.worker_id;
+    }
+    const onWorker = (w) => Object.values(placement).filter((id) => String(id).endsWith(`:${w.port}`)).length;
+    const victim = onWorker(workers[1]) > onWorker(workers[0]) ? workers[1] : workers[0];
+    const survivor = victim === workers[0] ? workers[1] : workers[0];
+    if (onWorker(victim) === 0)
+      return { skipped: `task placement not recognisable (worker_id values ${JSON.stringify(placement)})` };
+    const t0 = performance.now();
+    victim.kill9();
+    const timeoutMs = 60000;
+    const moved = await poll(
+      async () => {
+        for (const name of names) {
+          const st = await survivor.status(name);
+          const ok =
+            st.tasks.length > 0 &&
+            st.tasks.every((t) => t.state === 'RUNNING' && String(t.worker_id).endsWith(`:${survivor.port}`));
+          if (!ok) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+      100,
+    );
+    const failoverMs = Math.round(performance.now() - t0);
+    if (!moved)
+      return {
+        complete: false,
+        note: `tasks of the killed worker not RUNNING on the survivor within ${timeoutMs / 1000} s`,
+        placement,
+        tasksOnVictim: onWorker(victim),
+      };
+    return { complete: true, failoverMs, tasksMoved: onWorker(victim), placement };
+  } finally {
+    const alive = workers.find((w) => w.alive());
+    if (alive) for (const name of names) await alive.deleteConnector(name);
+    for (const w of workers) await w.stop();
+  }
+}
+
+module.exports = { source, sink, manyTasks, failover };
