@@ -1,0 +1,195 @@
+import {
+  ConfigError,
+  FerryError,
+  type ConfigIssue,
+  type ConfigProperty,
+  type ConnectorPlugin,
+  type RawConfig,
+} from '../api';
+import type { ConfigInfos, ConfigKeyInfo, ConfigValueInfo } from '../herder/types';
+import type { PluginRegistry } from '../plugins';
+import { COMMON_GROUP, COMMON_WIDTHS, commonProperties, parseConnectorConfig } from './connector-config';
+import { connectTypeOf } from './messages';
+import { HIDDEN, isPlaceholder, secretKeys } from './secrets';
+import type { PipelineHooks } from './types';
+import { noPipelineHooks } from './types';
+
+interface Definition {
+  readonly key: string;
+  readonly group: string | null;
+  readonly property: ConfigProperty;
+  readonly required: boolean;
+}
+
+function defaultString(p: ConfigProperty): string | null {
+  const d = p.default;
+  if (d === undefined || d === null) return null;
+  if (connectTypeOf(p) === 'PASSWORD') return HIDDEN;
+  if (Array.isArray(d)) return d.join(',');
+  return String(d);
+}
+
+/** Common keys, pipeline keys, topic creation, then the plugin's own: Connect's order in validate responses. */
+function definitions(
+  plugin: ConnectorPlugin,
+  hooks: PipelineHooks,
+  raw: RawConfig,
+  scope: 'plugin' | 'all',
+): Definition[] {
+  const out: Definition[] = [];
+  const seen = new Set<string>();
+  const required = new Set(plugin.config.required ?? []);
+  const add = (key: string, group: string | null, property: ConfigProperty, req: boolean): void => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ key, group, property, required: req });
+  };
+  if (scope === 'all') {
+    const common = Object.entries(commonProperties(plugin.type));
+    for (const [key, p] of common) {
+      if (p['x-group'] === COMMON_GROUP) add(key, COMMON_GROUP, p, key === 'name' || key === 'connector.class');
+    }
+    for (const k of hooks.pipelineConfigKeys(raw)) add(k.key, k.property['x-group'] ?? k.group, k.property, false);
+    for (const [key, p] of common) if (p['x-group'] !== COMMON_GROUP) add(key, p['x-group'] ?? null, p, false);
+  }
+  for (const [key, p] of Object.entries(plugin.config.properties)) {
+    add(key, p['x-group'] ?? null, p, required.has(key) && p.default === undefined);
+  }
+  return out;
+}
+
+function keyInfos(defs: readonly Definition[]): ConfigKeyInfo[] {
+  const orderInGroup = new Map<string, number>();
+  return defs.map((d) => {
+    let order = -1;
+    if (d.group !== null) {
+      order = (orderInGroup.get(d.group) ?? 0) + 1;
+      orderInGroup.set(d.group, order);
+    }
+    return {
+      name: d.key,
+      type: connectTypeOf(d.property),
+      required: d.required,
+      default_value: defaultString(d.property),
+      importance: d.property['x-importance'] ?? 'MEDIUM',
+      documentation: d.property.description,
+      group: d.group,
+      order,
+      width: COMMON_WIDTHS[d.key] ?? 'NONE',
+      display_name: d.property['x-display-name'] ?? d.key,
+      dependents: [],
+    };
+  });
+}
+
+/**
+ * `GET /connector-plugins/{p}/config`. Connect lists only the plugin's own keys there (scope `plugin`, the
+ * default); scope `all` adds the common and pipeline keys, as validate shows them.
+ */
+export function configKeyInfos(
+  plugin: ConnectorPlugin,
+  hooks: PipelineHooks = noPipelineHooks,
+  scope: 'plugin' | 'all' = 'plugin',
+): ConfigKeyInfo[] {
+  return keyInfos(definitions(plugin, hooks, { 'connector.class': plugin.className }, scope));
+}
+
+/** Finds the plugin a config names; BAD_REQUEST (400) when the class is missing or unknown. */
+export function pluginFor(registry: PluginRegistry, raw: RawConfig): ConnectorPlugin {
+  const cls = raw['connector.class']?.trim();
+  if (!cls)
+    throw new FerryError('BAD_REQUEST', 'Connector config contains no connector type: connector.class is missing');
+  const plugin = registry.find(cls);
+  if (!plugin) {
+    const known = registry.connectorPlugins().map((p) => p.className);
+    throw new FerryError(
+      'BAD_REQUEST',
+      `Failed to find any class that implements Connector and which name matches ${cls}, available connectors are: ${known.join(', ')}`,
+    );
+  }
+  return plugin;
+}
+
+/**
+ * Connect's validate body for a config: every defined key (common, pipeline, plugin) with its value and errors.
+ * Placeholders are resolved for checking but shown unresolved; secrets are shown as `[hidden]`. Issues on keys
+ * no definition covers still get an entry, so `error_count` always equals the errors listed.
+ */
+export function validateConnectorConfig(
+  registry: PluginRegistry,
+  raw: RawConfig,
+  hooks: PipelineHooks = noPipelineHooks,
+): ConfigInfos {
+  const plugin = pluginFor(registry, raw);
+  const issues: ConfigIssue[] = [];
+  let resolved = raw;
+  if (hooks.resolveConfigProviders) {
+    try {
+      resolved = hooks.resolveConfigProviders(raw);
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else issues.push({ key: 'connector.class', message: `Config providers failed: ${(err as Error).message}` });
+    }
+  }
+  issues.push(...parseConnectorConfig(plugin, resolved).issues);
+  try {
+    issues.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
+  } catch (err) {
+    issues.push({ key: 'transforms', message: `Pipeline validation failed: ${(err as Error).message}` });
+  }
+
+  const defs = definitions(plugin, hooks, resolved, 'all');
+  const defined = new Set(defs.map((d) => d.key));
+  for (const i of issues) {
+    if (!defined.has(i.key)) {
+      defined.add(i.key);
+      defs.push({ key: i.key, group: null, property: { type: 'string', description: '' }, required: false });
+    }
+  }
+  const secrets = secretKeys(plugin, raw);
+  for (const d of defs) if (connectTypeOf(d.property) === 'PASSWORD') secrets.add(d.key);
+
+  const infos = keyInfos(defs);
+  const configs = infos.map((definition) => {
+    const key = definition.name;
+    const given = raw[key];
+    let value: string | null;
+    if (given === undefined) value = definition.default_value;
+    else if (secrets.has(key) && given !== '' && !isPlaceholder(given)) value = HIDDEN;
+    else value = given;
+    const prop = defs.find((d) => d.key === key)?.property;
+    const info: ConfigValueInfo = {
+      name: key,
+      value,
+      recommended_values: (prop?.enum ?? prop?.items?.enum ?? []).map(String),
+      errors: issues.filter((i) => i.key === key).map((i) => i.message),
+      visible: true,
+    };
+    return { definition, value: info };
+  });
+  const groups: string[] = [];
+  for (const d of defs) if (d.group !== null && !groups.includes(d.group)) groups.push(d.group);
+  return {
+    name: plugin.className,
+    error_count: configs.reduce((n, c) => n + c.value.errors.length, 0),
+    groups,
+    configs,
+  };
+}
+
+/** Every error of a validate body, by key. */
+export function configInfosIssues(infos: ConfigInfos): ConfigIssue[] {
+  return infos.configs.flatMap((c) => c.value.errors.map((message) => ({ key: c.value.name, message })));
+}
+
+/**
+ * The error create/update answer when validation found problems (400), worded like Connect's: "Connector
+ * configuration is invalid and contains the following N error(s): …" with every key named.
+ */
+export function invalidConfigError(infos: ConfigInfos): ConfigError {
+  const issues = configInfosIssues(infos);
+  return new ConfigError(
+    issues,
+    `Connector configuration is invalid and contains the following ${issues.length} error(s)`,
+  );
+}

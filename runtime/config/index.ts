@@ -1,0 +1,22 @@
+export { ajv } from './ajv';
+export {
+  parseConnectorConfig,
+  parseTaskConfig,
+  commonProperties,
+  splitList,
+  COMMON_GROUP,
+  TOPIC_CREATION_GROUP,
+} from './connector-config';
+export {
+  validateConnectorConfig,
+  configKeyInfos,
+  pluginFor,
+  configInfosIssues,
+  invalidConfigError,
+} from './config-infos';
+export { connectTypeOf } from './messages';
+export { HIDDEN, secretKeys, maskSecrets, keepHiddenSecrets, isPlaceholder, looksSecret } from './secrets';
+export { parseWorkerConfig, WORKER_ENV_ALIASES, STRING_CONVERTER, AVRO_CONVERTER } from './worker-config';
+export type { WorkerConfig } from './worker-config';
+export { noPipelineHooks } from './types';
+export type { PipelineHooks, PipelineConfigKey } from './types';

@@ -1,0 +1,29 @@
+import type { ConfigIssue, ConfigProperty, RawConfig } from '../api';
+
+/** A configuration key the pipeline (converters, transforms, predicates, errors.*) defines for a connector. */
+export interface PipelineConfigKey {
+  readonly key: string;
+  readonly group: string;
+  readonly property: ConfigProperty;
+}
+
+/**
+ * What connector config validation needs from runtime/pipeline. Injected so that this module does not depend on
+ * the pipeline's implementation (and tests can run without it); the worker wires the real functions.
+ */
+export interface PipelineHooks {
+  /** Every problem with the pipeline keys of a connector config; `defaults` are the worker's converter settings. */
+  readonly validatePipelineConfig: (raw: RawConfig, defaults: RawConfig) => ConfigIssue[];
+  /** Definitions of the pipeline keys for this config (transform aliases make them dynamic). */
+  readonly pipelineConfigKeys: (raw: RawConfig) => PipelineConfigKey[];
+  /** Resolves `${provider:…}` placeholders; throws ConfigError naming the keys it cannot resolve. */
+  readonly resolveConfigProviders?: (raw: RawConfig) => RawConfig;
+  /** The worker's converter defaults (`key.converter`, `value.converter`… with sub-keys). */
+  readonly converterDefaults?: RawConfig;
+}
+
+/** Hooks that add nothing: validation of the plugin's own and the common keys only. */
+export const noPipelineHooks: PipelineHooks = {
+  validatePipelineConfig: () => [],
+  pipelineConfigKeys: () => [],
+};

@@ -1,0 +1,193 @@
+import { hostname } from 'node:os';
+import { ConfigError, type ConfigIssue, type ConfigProperty, type RawConfig } from '../api';
+import workerSchema from '../../schemas/json/worker-config.schema.json';
+import { ajv } from './ajv';
+import { prepareValues } from './connector-config';
+import { issueMessage } from './messages';
+import { looksSecret } from './secrets';
+
+/** The worker's settings, resolved: defaults applied, numbers parsed, converter defaults filled in. */
+export interface WorkerConfig {
+  bootstrapServers: string;
+  groupId: string;
+  schemaRegistryUrl?: string;
+  restHost: string;
+  restPort: number;
+  advertisedHost: string;
+  advertisedPort: number;
+  configTopic: string;
+  offsetsTopic: string;
+  statusTopic: string;
+  offsetsPartitions: number;
+  statusPartitions: number;
+  /** The largest of the three per-topic factors below, for callers that create all internal topics alike. */
+  replicationFactor: number;
+  configReplicationFactor: number;
+  offsetsReplicationFactor: number;
+  statusReplicationFactor: number;
+  pluginPath: string[];
+  /** key.converter, value.converter, header.converter and their sub-keys. */
+  converterDefaults: RawConfig;
+  offsetFlushIntervalMs: number;
+  shutdownTimeoutMs: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  logLevel: string;
+  producerOverrides: Record<string, string>;
+  consumerOverrides: Record<string, string>;
+  adminOverrides: Record<string, string>;
+}
+
+export const STRING_CONVERTER = 'org.apache.kafka.connect.storage.StringConverter';
+export const AVRO_CONVERTER = 'io.confluent.connect.avro.AvroConverter';
+
+/** Short environment names for the settings people set most; any other key is FERRY_<KEY_WITH_UNDERSCORES>. */
+export const WORKER_ENV_ALIASES: Readonly<Record<string, string>> = {
+  FERRY_KAFKA_BOOTSTRAP: 'bootstrap.servers',
+  FERRY_SCHEMA_REGISTRY_URL: 'schema.registry.url',
+  FERRY_REST_PORT: 'rest.port',
+  FERRY_REST_HOST: 'rest.host.name',
+  FERRY_ADVERTISED_HOST: 'rest.advertised.host.name',
+  FERRY_ADVERTISED_PORT: 'rest.advertised.port',
+  FERRY_GROUP_ID: 'group.id',
+  FERRY_PLUGIN_PATH: 'plugin.path',
+  FERRY_LOG_LEVEL: 'log.level',
+  FERRY_CONFIG_TOPIC: 'config.storage.topic',
+  FERRY_OFFSETS_TOPIC: 'offset.storage.topic',
+  FERRY_STATUS_TOPIC: 'status.storage.topic',
+};
+
+const properties = workerSchema.properties as unknown as Readonly<Record<string, ConfigProperty>>;
+const PREFIXED = Object.keys(workerSchema.patternProperties).map((p) => new RegExp(p));
+const validateWorker = ajv.compile(workerSchema);
+
+function isKnownKey(key: string): boolean {
+  return key in properties || PREFIXED.some((re) => re.test(key));
+}
+
+/** `{"producer": {"linger.ms": 5}}` and `{"producer.linger.ms": 5}` mean the same: JSON files may nest. */
+function flatten(obj: Record<string, unknown>, prefix: string, out: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+}
+
+/**
+ * Parses the worker config: a JSON object from the config file (or undefined), overridden by FERRY_* environment
+ * variables. Throws ConfigError naming every bad key (and the environment variable it came from).
+ */
+export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): WorkerConfig {
+  const issues: ConfigIssue[] = [];
+  const merged: Record<string, unknown> = {};
+  if (file !== undefined && file !== null) {
+    if (typeof file !== 'object' || Array.isArray(file)) {
+      throw new ConfigError([{ key: '(file)', message: 'the worker config file must hold a JSON object of settings' }]);
+    }
+    flatten(file as Record<string, unknown>, '', merged);
+  }
+  const fromEnv = new Map<string, string>();
+  // Generic names first, so that the short aliases win when both are set.
+  const envNames = Object.keys(env)
+    .filter((n) => n.startsWith('FERRY_'))
+    .sort((a, b) => Number(a in WORKER_ENV_ALIASES) - Number(b in WORKER_ENV_ALIASES));
+  for (const name of envNames) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const key = WORKER_ENV_ALIASES[name] ?? name.slice('FERRY_'.length).toLowerCase().replace(/_/g, '.');
+    // Other FERRY_* variables (FERRY_MQTT_URL, FERRY_CONNECT_URL…) belong to scripts and tests, not the worker.
+    if (!isKnownKey(key)) continue;
+    merged[key] = value;
+    fromEnv.set(key, name);
+  }
+  if (typeof merged['log.level'] === 'string') merged['log.level'] = merged['log.level'].trim().toLowerCase();
+
+  const data = prepareValues(properties, merged);
+  const where = (key: string): string => (fromEnv.has(key) ? ` (set by environment variable ${fromEnv.get(key)})` : '');
+  if (!validateWorker(data)) {
+    for (const e of validateWorker.errors ?? []) {
+      const issue = issueMessage(e, properties, merged, looksSecret);
+      const message =
+        e.keyword === 'additionalProperties' ? 'unknown worker configuration key' : issue.message + where(issue.key);
+      if (!issues.some((i) => i.key === issue.key && i.message === message)) issues.push({ key: issue.key, message });
+    }
+  }
+  const num = (key: string): number => data[key] as number;
+  const str = (key: string): string => data[key] as string;
+  for (const key of [
+    'config.storage.replication.factor',
+    'offset.storage.replication.factor',
+    'status.storage.replication.factor',
+  ]) {
+    if (num(key) === 0) issues.push({ key, message: `must be -1 (broker default) or at least 1${where(key)}` });
+  }
+  if (issues.length === 0 && num('heartbeat.interval.ms') >= num('session.timeout.ms')) {
+    issues.push({
+      key: 'heartbeat.interval.ms',
+      message: `must be lower than session.timeout.ms (${num('session.timeout.ms')})${where('heartbeat.interval.ms')}`,
+    });
+  }
+
+  const schemaRegistryUrl = typeof data['schema.registry.url'] === 'string' ? str('schema.registry.url') : undefined;
+  const converterDefaults: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (/^(key|value|header)\.converter(\..+)?$/.test(key)) converterDefaults[key] = String(value);
+  }
+  for (const side of ['key', 'value']) {
+    const urlKey = `${side}.converter.schema.registry.url`;
+    if (converterDefaults[urlKey] === undefined && schemaRegistryUrl !== undefined)
+      converterDefaults[urlKey] = schemaRegistryUrl;
+    const cls = converterDefaults[`${side}.converter`] ?? '';
+    if ((/AvroConverter$/.test(cls) || cls.toLowerCase() === 'avro') && converterDefaults[urlKey] === undefined) {
+      issues.push({
+        key: urlKey,
+        message: `${side}.converter ${cls} needs a schema registry: set schema.registry.url (FERRY_SCHEMA_REGISTRY_URL) or ${urlKey}`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues, 'Invalid worker configuration');
+
+  const overrides = (prefix: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(data))
+      if (key.startsWith(prefix)) out[key.slice(prefix.length)] = String(value);
+    return out;
+  };
+  const restHost = str('rest.host.name');
+  const restPort = num('rest.port');
+  const wildcard = restHost === '0.0.0.0' || restHost === '::' || restHost === '[::]';
+  const replication = {
+    config: num('config.storage.replication.factor'),
+    offsets: num('offset.storage.replication.factor'),
+    status: num('status.storage.replication.factor'),
+  };
+  return {
+    bootstrapServers: str('bootstrap.servers'),
+    groupId: str('group.id'),
+    ...(schemaRegistryUrl !== undefined ? { schemaRegistryUrl } : {}),
+    restHost,
+    restPort,
+    advertisedHost: (data['rest.advertised.host.name'] as string | undefined) ?? (wildcard ? hostname() : restHost),
+    advertisedPort: (data['rest.advertised.port'] as number | undefined) ?? restPort,
+    configTopic: str('config.storage.topic'),
+    offsetsTopic: str('offset.storage.topic'),
+    statusTopic: str('status.storage.topic'),
+    offsetsPartitions: num('offset.storage.partitions'),
+    statusPartitions: num('status.storage.partitions'),
+    replicationFactor: Math.max(replication.config, replication.offsets, replication.status),
+    configReplicationFactor: replication.config,
+    offsetsReplicationFactor: replication.offsets,
+    statusReplicationFactor: replication.status,
+    pluginPath: data['plugin.path'] as string[],
+    converterDefaults,
+    offsetFlushIntervalMs: num('offset.flush.interval.ms'),
+    shutdownTimeoutMs: num('task.shutdown.graceful.timeout.ms'),
+    sessionTimeoutMs: num('session.timeout.ms'),
+    heartbeatIntervalMs: num('heartbeat.interval.ms'),
+    logLevel: str('log.level'),
+    producerOverrides: overrides('producer.'),
+    consumerOverrides: overrides('consumer.'),
+    adminOverrides: overrides('admin.'),
+  };
+}

@@ -1,0 +1,25 @@
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { redactSecrets } from './redact';
+
+/**
+ * The worker's one root logger: JSON lines with an ISO time and the level as a label, secrets masked by key name
+ * at any depth before anything is written. Everything else gets child loggers of this one.
+ */
+export function createRootLogger(level: string, destination?: DestinationStream): PinoLogger {
+  return pino(
+    {
+      level,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (obj) => redactSecrets(obj),
+      },
+      // Belt and braces for the common fixed paths, in case a caller logs a class instance the walker skips.
+      redact: {
+        paths: ['*.password', '*.secret', '*.token', 'config["mqtt.password"]', 'req.headers.authorization'],
+        censor: '[hidden]',
+      },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

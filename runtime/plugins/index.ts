@@ -1,0 +1,2 @@
+export { PluginRegistry, isConnectorPlugin } from './plugin-registry';
+export type { PluginLoadReport } from './plugin-registry';
