@@ -1,0 +1,36 @@
+/**
+ * The MQTT sink connector: Kafka records published to MQTT, offsets committed only after the broker accepted them.
+ * @packageDocumentation
+ */
+import type { SinkConnectorPlugin } from '../../runtime/api';
+import { mqttSinkConfigSchema, validateSinkConfig } from './config';
+import { MqttSinkConnector, releaseSinkSessions } from './connector';
+import { MqttSinkTask } from './task';
+
+export const mqttSinkPlugin: SinkConnectorPlugin = {
+  type: 'sink',
+  className: 'MqttSinkConnector',
+  aliases: ['io.ferry.connect.mqtt.MqttSinkConnector'],
+  version: '0.1.0',
+  description: 'Publishes Kafka records to an MQTT broker (topic templates, QoS 0/1/2, retain, MQTT 5 properties).',
+  config: mqttSinkConfigSchema,
+  validate: (values) => validateSinkConfig(values),
+  createConnector: () => new MqttSinkConnector(),
+  createTask: () => new MqttSinkTask(),
+  releaseTasks: (taskConfigs, logger) => releaseSinkSessions(taskConfigs, logger),
+};
+
+export { MqttSinkConnector, releaseSinkSessions } from './connector';
+export { MqttSinkTask, TASK_CLIENT_ID_KEY } from './task';
+export {
+  mqttSinkConfigSchema,
+  parseSinkSettings,
+  validateSinkConfig,
+  SINK_TEMPLATE_ROOTS,
+  PAYLOAD_FORMATS,
+  MAX_IN_FLIGHT_LIMIT,
+  type SinkSettings,
+  type PayloadFormat,
+  type RetainSetting,
+} from './config';
+export { renderRecord, lookupRecord, type PublishMessage } from './render';

@@ -1,0 +1,320 @@
+import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
+import {
+  FerryError,
+  RecordError,
+  TaskFailedError,
+  UnavailableError,
+  configString,
+  type Logger,
+  type SinkRecord,
+  type SinkTask,
+  type SinkTaskContext,
+} from '../../runtime/api';
+import { attachReconnectBackoff, backoffDelayMs, mqttClientOptions, taskClientId } from '../mqtt-common';
+import { parseSinkSettings, type SinkSettings } from './config';
+import { renderRecord, type PublishMessage } from './render';
+
+/**
+ * Set by the connector in each task config: the task's MQTT client id, so `releaseTasks` can find the sessions of
+ * tasks that went away. Internal; a task without it derives the same id from its connector name and task id.
+ */
+export const TASK_CLIENT_ID_KEY = 'mqtt.task.client.id';
+
+/** CONNACK reason codes that no retry will fix (3.1.1 codes 1–5, MQTT 5 codes 0x80 and up). */
+const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c]);
+/** PUBACK/PUBREC reason codes meaning "not now" rather than "never": the record goes to the error policy as retriable. */
+const TRANSIENT_PUBLISH_CODES = new Set([0x83, 0x89, 0x96, 0x97]);
+const RETRY_BASE_MS = 200;
+const RETRY_MAX_MS = 10_000;
+
+type State = 'NEW' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+/**
+ * Publishes Kafka records to MQTT. A record is acknowledged to the runtime (whose ledger then lets its offset be
+ * committed) only once the broker has it: PUBACK for QoS 1, PUBCOMP for QoS 2, written to the socket for QoS 0.
+ *
+ * - Window: at most `mqtt.max.in.flight` publishes await the broker; `put` returns only when there is room, which
+ *   is the back-pressure on the Kafka consumer.
+ * - Broker down: the task pauses consumption; mqtt.js keeps the unacknowledged QoS 1/2 publishes in its store and
+ *   resends them on the next connection (doubling back-off, next URI each time); nothing is acknowledged before the
+ *   broker really accepted it, and each record is acknowledged exactly once.
+ * - A record that cannot be rendered, or that the broker refuses (reason code ≥ 0x80), is rejected to the error
+ *   policy; `put` never throws for one record.
+ * - Order: records are published in the order given, so per-partition order holds on the connection.
+ */
+export class MqttSinkTask implements SinkTask {
+  private ctx: SinkTaskContext | undefined;
+  private log: Logger | undefined;
+  private settings: SinkSettings | undefined;
+  private client: MqttClient | undefined;
+  private detachBackoff: (() => void) | undefined;
+  private state: State = 'NEW';
+  private stopPromise: Promise<void> | undefined;
+  /** Published, waiting for the broker. */
+  private inFlight = 0;
+  /** Handed over by `put`, not yet acked or rejected. */
+  private outstanding = 0;
+  private paused = false;
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private retryTimers = new Set<NodeJS.Timeout>();
+
+  async start(ctx: SinkTaskContext): Promise<void> {
+    if (this.state !== 'NEW') throw new TaskFailedError('an MQTT sink task can only be started once');
+    this.ctx = ctx;
+    this.log = ctx.logger;
+    this.settings = parseSinkSettings(ctx.config);
+    const clientId =
+      ctx.rawConfig[TASK_CLIENT_ID_KEY] ??
+      taskClientId(configString(ctx.config, 'mqtt.client.id.prefix') ?? 'ferry', ctx.connector, ctx.taskId);
+    const options = mqttClientOptions(ctx.config, clientId);
+    // The default provider hands out ids round-robin without checking which are still pending: a slow PUBACK could
+    // have its id reused and its callback overwritten. This one never hands out an id in use.
+    options.messageIdProvider = new UniqueMessageIdProvider();
+    const client = mqtt.connect(options);
+    this.client = client;
+    this.detachBackoff = attachReconnectBackoff(client, ctx.config);
+    this.state = 'RUNNING';
+    ctx.signal.addEventListener('abort', () => this.wakeAll(), { once: true });
+
+    client.on('connect', (connack) => {
+      this.log?.info({ clientId, sessionPresent: connack.sessionPresent, inFlight: this.inFlight }, 'MQTT connected');
+      if (this.paused) {
+        this.paused = false;
+        ctx.resume();
+      }
+    });
+    client.on('close', () => {
+      if (this.state !== 'RUNNING' || this.paused) return;
+      this.paused = true;
+      // Stop fetching until the broker is back; publishes in flight stay in mqtt.js's store and are resent.
+      ctx.pause();
+      this.log?.warn({ clientId, inFlight: this.inFlight }, 'MQTT connection lost; consumption paused');
+    });
+    client.on('error', (err) => this.log?.warn({ clientId, err: err.message }, 'MQTT client error'));
+
+    try {
+      await this.firstConnect(client, options.connectTimeout ?? 30_000, ctx.signal);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Waits for the first CONNACK: a task that cannot reach its broker at all fails visibly instead of idling. */
+  private firstConnect(client: MqttClient, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let lastError: Error | undefined;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onConnect = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (err: Error & { code?: unknown }): void => {
+        lastError = err;
+        if (typeof err.code === 'number' && FATAL_CONNACK_CODES.has(err.code)) {
+          cleanup();
+          reject(new TaskFailedError(`the MQTT broker refused the connection: ${err.message}`, { cause: err }));
+        }
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(new FerryError('TIMEOUT', 'task stopped before the MQTT broker connected'));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const why = lastError ? `: ${lastError.message}` : '';
+        reject(
+          new UnavailableError(`no connection to the MQTT broker within ${timeoutMs} ms${why}`, { cause: lastError }),
+        );
+      }, timeoutMs);
+      client.on('connect', onConnect);
+      client.on('error', onError);
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.connect();
+    });
+  }
+
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    const ctx = this.requireRunning();
+    const settings = this.settings as SinkSettings;
+    ctx.metrics.count('consumed', records.length);
+    this.outstanding += records.length;
+    for (const record of records) {
+      let message: PublishMessage | null;
+      try {
+        message = renderRecord(record, settings);
+      } catch (err) {
+        this.rejectRecord(record, err);
+        continue;
+      }
+      if (message === null) {
+        ctx.metrics.count('skipped');
+        this.ackRecord(record);
+        continue;
+      }
+      if (this.inFlight >= settings.maxInFlight) await this.waitForRoom();
+      if (this.state !== 'RUNNING' || ctx.signal.aborted) return;
+      this.publish(record, message, 0);
+    }
+    if (this.inFlight >= settings.maxInFlight) await this.waitForRoom();
+  }
+
+  private publish(record: SinkRecord, message: PublishMessage, attempt: number): void {
+    const client = this.client as MqttClient;
+    this.inFlight++;
+    this.ctx?.metrics.gauge('in_flight', this.inFlight);
+    let called = false;
+    client.publish(message.topic, message.payload, { ...message.options }, (err) => {
+      // mqtt.js calls back once per publish; the guard keeps a record from being acked twice if that ever changes.
+      if (called) return;
+      called = true;
+      if (this.state !== 'RUNNING') return; // not acked: its offset is not committed, Kafka delivers it again
+      this.inFlight--;
+      if (!err) {
+        this.ctx?.metrics.count('published');
+        this.ackRecord(record);
+        return;
+      }
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number' && code >= 0x80) {
+        const hex = `0x${code.toString(16)}`;
+        this.rejectRecord(
+          record,
+          new RecordError(`the broker refused the publish to "${message.topic}": ${err.message} (reason code ${hex})`, {
+            cause: err,
+            retriable: TRANSIENT_PUBLISH_CODES.has(code),
+          }),
+        );
+        return;
+      }
+      // Not the broker's verdict on this message (e.g. the socket failed under a QoS 0 write): publish it again. Its
+      // window slot stays taken meanwhile so the bound holds.
+      this.inFlight++;
+      const delayMs = backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
+      this.log?.debug({ err: err.message, delayMs }, 'publish failed; retrying');
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (this.state !== 'RUNNING') return;
+        this.inFlight--;
+        this.publish(record, message, attempt + 1);
+      }, delayMs);
+      this.retryTimers.add(timer);
+    });
+  }
+
+  private ackRecord(record: SinkRecord): void {
+    this.outstanding--;
+    this.ctx?.ack(record);
+    this.settle();
+  }
+
+  private rejectRecord(record: SinkRecord, err: unknown): void {
+    this.outstanding--;
+    this.ctx?.metrics.count('failed');
+    const error =
+      err instanceof Error ? err : new RecordError(`cannot publish the record: ${String(err)}`, { cause: err });
+    this.log?.debug(
+      { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset, err: error.message },
+      'record rejected',
+    );
+    this.ctx?.reject(record, error);
+    this.settle();
+  }
+
+  private settle(): void {
+    const settings = this.settings as SinkSettings;
+    this.ctx?.metrics.gauge('in_flight', this.inFlight);
+    if (this.inFlight < settings.maxInFlight && this.roomWaiters.length > 0) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      waiters.forEach((w) => w());
+    }
+    if (this.outstanding === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((w) => w.resolve());
+    }
+  }
+
+  private waitForRoom(): Promise<void> {
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  async flush(signal: AbortSignal): Promise<void> {
+    this.requireRunning();
+    if (this.outstanding === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+        reject(
+          new FerryError('TIMEOUT', `flush aborted with ${this.outstanding} records not yet accepted by the broker`),
+        );
+      };
+      const waiter = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err: Error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.idleWaiters.push(waiter);
+    });
+  }
+
+  /** Ends the connection. Records not yet accepted by the broker are neither acked nor rejected. Idempotent. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    this.state = 'STOPPING';
+    this.wakeAll();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    try {
+      this.detachBackoff?.();
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'detaching the reconnect back-off failed');
+    }
+    const client = this.client;
+    if (client) {
+      // A graceful DISCONNECT only when nothing is pending; otherwise mqtt.js would wait for acks that may never come.
+      const force = this.inFlight > 0 || !client.connected;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        client.end(force, {}, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.state = 'STOPPED';
+  }
+
+  /** Releases `put` and `flush` callers when the task stops. */
+  private wakeAll(): void {
+    const room = this.roomWaiters;
+    this.roomWaiters = [];
+    room.forEach((w) => w());
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    idle.forEach((w) => w.reject(new FerryError('TIMEOUT', 'the task is stopping')));
+  }
+
+  private requireRunning(): SinkTaskContext {
+    if (this.state !== 'RUNNING' || !this.ctx) throw new TaskFailedError(`the MQTT sink task is ${this.state}`);
+    return this.ctx;
+  }
+}
