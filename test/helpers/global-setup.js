@@ -4,6 +4,16 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 module.exports = async function globalSetup() {
+  // Integration tests start real `ferry worker` processes from dist/: build it once per run.
+  const root = path.join(__dirname, '..', '..');
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (process.env.FERRY_KAFKA_BOOTSTRAP && process.env.FERRY_SCHEMA_REGISTRY_URL && process.env.FERRY_MQTT_URL) return;
   const stack = path.join(__dirname, '..', '..', 'deploy', 'local', 'stack.sh');
   execFileSync('bash', [stack, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -13,7 +13,8 @@ export function stackEnv(): { kafka: string; registry: string; mqtt: string } {
   const kafka = process.env.FERRY_KAFKA_BOOTSTRAP;
   const registry = process.env.FERRY_SCHEMA_REGISTRY_URL;
   const mqtt = process.env.FERRY_MQTT_URL;
-  if (!kafka || !registry || !mqtt) throw new Error('the local stack is not up: run the integration tests through jest');
+  if (!kafka || !registry || !mqtt)
+    throw new Error('the local stack is not up: run the integration tests through jest');
   return { kafka, registry, mqtt };
 }
 

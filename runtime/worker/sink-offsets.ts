@@ -1,0 +1,118 @@
+import Kafka from 'node-rdkafka';
+import { FerryError, UnavailableError } from '../api';
+
+export interface SinkOffset {
+  readonly partition: { kafka_topic: string; kafka_partition: number };
+  readonly offset: { kafka_offset: number } | null;
+}
+
+/**
+ * Reads and rewrites a sink connector's consumer group offsets (`connect-<name>`), as Connect's offsets endpoints
+ * do. node-rdkafka's admin client cannot list or delete group offsets, so a consumer of the group that never joins
+ * it reads them (`committed`) and commits new ones; the group must be empty, which a STOPPED connector guarantees.
+ * A reset commits each partition's earliest available offset: the next start reads from the beginning, exactly
+ * as with no committed offset (the sink's `auto.offset.reset` is earliest).
+ */
+export class SinkOffsets {
+  constructor(private readonly conf: Record<string, string | number | boolean>) {}
+
+  private async withConsumer<T>(group: string, fn: (c: Kafka.KafkaConsumer) => Promise<T>): Promise<T> {
+    const c = new Kafka.KafkaConsumer(
+      { ...this.conf, 'group.id': group, 'enable.auto.commit': false } as Kafka.ConsumerGlobalConfig,
+      {},
+    );
+    await new Promise<void>((resolve, reject) =>
+      c.connect({ timeout: 30_000 }, (err) =>
+        err ? reject(new UnavailableError(`cannot reach Kafka: ${err.message}`, { cause: err })) : resolve(),
+      ),
+    );
+    try {
+      return await fn(c);
+    } finally {
+      await new Promise<void>((r) => c.disconnect(() => r()));
+    }
+  }
+
+  /** Partitions of the topics a sink reads (a list, or a regex matched against the cluster's topics). */
+  private async partitions(
+    c: Kafka.KafkaConsumer,
+    topics: readonly string[],
+    regex?: string,
+  ): Promise<Kafka.TopicPartition[]> {
+    const md = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      c.getMetadata({ timeout: 30_000 }, (err, m) => (err ? reject(err) : resolve(m))),
+    );
+    const re = regex ? new RegExp(`^(?:${regex})$`) : undefined;
+    const out: Kafka.TopicPartition[] = [];
+    for (const t of md.topics) {
+      if (t.name.startsWith('__')) continue;
+      if (re ? re.test(t.name) : topics.includes(t.name))
+        for (const p of t.partitions) out.push({ topic: t.name, partition: p.id });
+    }
+    return out;
+  }
+
+  async list(group: string, topics: readonly string[], regex?: string): Promise<SinkOffset[]> {
+    return this.withConsumer(group, async (c) => {
+      const tps = await this.partitions(c, topics, regex);
+      if (tps.length === 0) return [];
+      const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
+        c.committed(tps, 30_000, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+      return committed
+        .filter((tp) => typeof tp.offset === 'number' && tp.offset >= 0)
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+        .map((tp) => ({
+          partition: { kafka_topic: tp.topic, kafka_partition: tp.partition },
+          offset: { kafka_offset: tp.offset },
+        }));
+    });
+  }
+
+  /** Commits the given offsets; `offset: null` resets that partition to its earliest offset. */
+  async alter(group: string, entries: readonly SinkOffset[]): Promise<void> {
+    await this.withConsumer(group, async (c) => {
+      const commits: Kafka.TopicPartitionOffset[] = [];
+      for (const e of entries) {
+        const { kafka_topic: topic, kafka_partition: partition } = e.partition;
+        const offset = e.offset === null ? await earliest(c, topic, partition) : e.offset.kafka_offset;
+        commits.push({ topic, partition, offset });
+      }
+      commitSync(c, commits);
+    });
+  }
+
+  /** Resets every partition the group has an offset for, to its earliest offset. */
+  async reset(group: string, topics: readonly string[], regex?: string): Promise<void> {
+    const current = await this.list(group, topics, regex);
+    if (current.length === 0) return;
+    await this.alter(
+      group,
+      current.map((o) => ({ partition: o.partition, offset: null })),
+    );
+  }
+}
+
+async function earliest(c: Kafka.KafkaConsumer, topic: string, partition: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    c.queryWatermarkOffsets(topic, partition, 30_000, (err, wm) => {
+      if (err)
+        reject(
+          new FerryError('BAD_REQUEST', `Cannot read offsets of ${topic}-${partition}: ${err.message}`, { cause: err }),
+        );
+      else resolve(wm.lowOffset);
+    }),
+  );
+}
+
+function commitSync(c: Kafka.KafkaConsumer, offsets: Kafka.TopicPartitionOffset[]): void {
+  try {
+    c.commitSync(offsets);
+  } catch (err) {
+    throw new FerryError(
+      'CONFLICT',
+      `Could not commit the offsets of the sink's consumer group (is a consumer of the group still running?): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
