@@ -9,6 +9,12 @@ import { arr, dockerCompose, obj, parseYaml, readRepoFile } from './tools';
 
 type Doc = Record<string, unknown>;
 
+/**
+ * runtime/main.ts exits by force task.shutdown.graceful.timeout.ms + 15 s after SIGTERM; Docker's and the kubelet's
+ * SIGKILL must come later than that, or a slow but healthy stop is cut short.
+ */
+const FORCED_EXIT_MARGIN_MS = 15_000;
+
 const patterns = Object.keys(workerSchema.patternProperties).map((p) => new RegExp(p));
 
 /** The worker key an environment variable sets, or undefined when the worker ignores that variable. */
@@ -47,7 +53,9 @@ describe('worker settings shipped with the deployment artifacts', () => {
       // One broker in the stack: internal topics cannot have more replicas than that.
       replicationFactor: 1,
     });
-    expect(seconds(String(worker.stop_grace_period)) * 1000).toBeGreaterThan(2 * config.shutdownTimeoutMs);
+    expect(seconds(String(worker.stop_grace_period)) * 1000).toBeGreaterThan(
+      config.shutdownTimeoutMs + FORCED_EXIT_MARGIN_MS,
+    );
   });
 
   it('k8s: the ConfigMap, pod environment and example Secret parse, and the grace period outlasts task shutdown', () => {
@@ -77,6 +85,8 @@ describe('worker settings shipped with the deployment artifacts', () => {
     expect(config.converterDefaults['value.converter.basic.auth.user.info']).toBe(
       secret.FERRY_VALUE_CONVERTER_BASIC_AUTH_USER_INFO,
     );
-    expect(Number(podSpec.terminationGracePeriodSeconds) * 1000).toBeGreaterThan(2 * config.shutdownTimeoutMs);
+    expect(Number(podSpec.terminationGracePeriodSeconds) * 1000).toBeGreaterThan(
+      config.shutdownTimeoutMs + FORCED_EXIT_MARGIN_MS,
+    );
   });
 });
