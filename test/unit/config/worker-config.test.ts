@@ -146,7 +146,7 @@ describe('parseWorkerConfig', () => {
       },
       {
         key: 'log.level',
-        message: expect.stringContaining('(set by environment variable FERRY_LOG_LEVEL)') as unknown as string,
+        message: expect.stringContaining('(set by environment variable FERRY_LOG_LEVEL)'),
       },
     ]);
   });
