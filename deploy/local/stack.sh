@@ -7,6 +7,8 @@
 #   stack.sh down [svc…]      stop them; harmless when nothing runs or after a crash
 #   stack.sh status           what runs where
 #   stack.sh env              export lines for the running stack (eval "$(stack.sh env)")
+#   stack.sh kafka TOOL ARGS  Kafka's own command-line tools from the cached jars: topics, console-consumer,
+#                             console-producer, consumer-groups (e.g. kafka console-consumer --topic t --from-beginning)
 #
 # Everything is overridable through the environment; see the defaults below.
 set -euo pipefail
@@ -372,6 +374,23 @@ cmd_env() {
   echo "export FERRY_MQTT_URL=mqtt://$HOST:$MQTT_PORT"
 }
 
+cmd_kafka() {
+  local tool="${1:-}"; shift || true
+  local cls
+  case "$tool" in
+    topics) cls=org.apache.kafka.tools.TopicCommand ;;
+    console-consumer) cls=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    console-producer) cls=org.apache.kafka.tools.ConsoleProducer ;;
+    consumer-groups) cls=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    *) die "usage: stack.sh kafka topics|console-consumer|console-producer|consumer-groups [args…] (--bootstrap-server is added)" ;;
+  esac
+  [ -f "$KAFKA_LIB/.complete" ] || setup_kafka
+  mkdir -p "$RUN"
+  printf '%s\n' '<Configuration status="ERROR"><Appenders><Console name="err" target="SYSTEM_ERR"><PatternLayout pattern="%m%n"/></Console></Appenders><Loggers><Root level="ERROR"><AppenderRef ref="err"/></Root></Loggers></Configuration>' >"$RUN/log4j2-cli.xml"
+  exec "$(kafka_java)" -Xmx256m -cp "$(kafka_cp)" -Dlog4j2.configurationFile="$RUN/log4j2-cli.xml" "$cls" \
+    --bootstrap-server "$HOST:$KAFKA_PORT" "$@"
+}
+
 main() {
   local cmd="${1:-}"; shift || true
   case "$cmd" in
@@ -380,7 +399,8 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     env) cmd_env ;;
-    *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    kafka) cmd_kafka "$@" ;;
+    *) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 
