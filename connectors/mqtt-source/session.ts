@@ -86,6 +86,8 @@ export interface SessionEvents {
   connectionError: [err: Error];
   /** Acks written to the broker (count). */
   acknowledged: [count: number];
+  /** The broker answered our SUBSCRIBE (sent when a connection found no session); refusals are also reported below. */
+  subscribed: [info: { topics: string[] }];
   /** A subscription the broker refused (SUBACK failure code). */
   subscribeFailed: [info: { topic: string; code: number }];
 }
@@ -312,10 +314,14 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   }
 
   private onSuback(packet: ISubackPacket): void {
+    const ok: string[] = [];
     packet.granted.forEach((g, i) => {
       const code = typeof g === 'number' ? g : 0;
-      if (code >= 0x80) this.emit('subscribeFailed', { topic: this.opts.subscriptions[i]?.topic ?? '?', code });
+      const topic = this.opts.subscriptions[i]?.topic ?? '?';
+      if (code >= 0x80) this.emit('subscribeFailed', { topic, code });
+      else ok.push(topic);
     });
+    this.emit('subscribed', { topics: ok });
   }
 
   /** Admits backlog PUBLISHes while the window has room; pauses reading when it does not. */

@@ -121,6 +121,10 @@ export class MqttSourceTask implements SourceTask {
       log.warn({ err: err.message, clientId }, 'MQTT connection attempt failed; retrying with back-off');
       ctx.metrics.count('connection_errors');
     });
+    session.on('subscribed', ({ topics }) => {
+      log.info({ topics }, 'subscribed');
+      ctx.metrics.count('subscribes');
+    });
     session.on('subscribeFailed', ({ topic, code }) => {
       log.error({ topic, code }, 'the broker refused a subscription');
       ctx.metrics.count('subscribe_errors');
