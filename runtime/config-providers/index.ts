@@ -1,0 +1,1 @@
+export { resolveConfigProviders, hasPlaceholders, parseProperties } from './config-providers';

@@ -1,0 +1,30 @@
+export type { Converter, ConverterDefinition, ConverterSettings } from './types';
+export {
+  StringConverter,
+  ByteArrayConverter,
+  stringOf,
+  stringConverterDefinition,
+  byteArrayConverterDefinition,
+} from './simple-converters';
+export {
+  JsonConverter,
+  jsonConverterDefinition,
+  connectSchemaToJson,
+  jsonToConnectSchema,
+  connectValueToJson,
+  jsonToConnectValue,
+} from './json-converter';
+export {
+  AvroConverter,
+  avroConverterDefinition,
+  parseAvroConverterSettings,
+  type AvroConverterOptions,
+} from './avro-converter';
+export { RegistryClient, type RegistryClientOptions } from './registry-client';
+export {
+  parseSubjectNameStrategy,
+  subjectName,
+  SUBJECT_NAME_STRATEGIES,
+  type SubjectNameStrategy,
+} from './subject-strategy';
+export { CONVERTER_DEFINITIONS, findConverter } from './registry';
