@@ -34,12 +34,14 @@ run: up build
 	@eval "$$(bash $(STACK) env)" && node bin/ferry.js demo
 
 test: up
+	@bash deploy/local/test-tools.sh
 	@eval "$$(bash $(STACK) env)" && npx jest --ci
 
 test-unit: $(NODE_STAMP)
 	@npx jest --ci --selectProjects unit
 
 test-integration: up
+	@bash deploy/local/test-tools.sh
 	@eval "$$(bash $(STACK) env)" && npx jest --ci --selectProjects integration
 
 bench: up build
