@@ -41,7 +41,7 @@ export class Harness implements SourceTaskContext {
   readonly logger = silent;
   readonly workerId = '127.0.0.1:0';
   private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
+  readonly signal: AbortSignal = this.abort.signal;
   readonly metrics: TaskMetrics = {
     count: (name, n = 1) => this.counters.set(name, (this.counters.get(name) ?? 0) + n),
     gauge: (name, value) => this.gauges.set(name, value),
