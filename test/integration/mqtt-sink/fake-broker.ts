@@ -26,11 +26,16 @@ export class HoldingBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  /** Sends PUBACKs for the oldest `n` unacknowledged publishes. */
-  release(n: number): void {
+  /** Sends PUBACKs for the oldest `n` unacknowledged publishes, with an MQTT 5 reason code (0: success). */
+  release(n: number, reasonCode = 0): void {
     for (const messageId of this.unacked.splice(0, n)) {
-      this.send({ cmd: 'puback', messageId, reasonCode: 0 });
+      this.send({ cmd: 'puback', messageId, reasonCode });
     }
+  }
+
+  /** Drops the connection, as a crashed broker or a network failure would. */
+  dropClient(): void {
+    this.socket?.destroy();
   }
 
   async stop(): Promise<void> {

@@ -240,6 +240,58 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     expect(broker.received.map((p) => p.topic)).toEqual(records.map((r) => `out/${String(r.key)}`));
   });
 
+  it('rejects a record the broker refuses with a reason code and acks the others', async () => {
+    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
+    const h = new SinkHarness(uniqueId('sinkrefuse'), values);
+    task = new MqttSinkTask();
+    await task.start(h);
+    await task.put([0, 1, 2].map((offset) => sinkRecord({ offset, value: offset })));
+    await eventually(() => broker.received.length === 3, 'three publishes');
+    broker.release(1);
+    broker.release(1, 0x87); // Not authorized
+    broker.release(1, 0x10); // No matching subscribers: still accepted
+    await task.flush(AbortSignal.timeout(10_000));
+    expect([...h.acks.keys()]).toEqual(['orders/0/0', 'orders/0/2']);
+    const err = h.rejects.get('orders/0/1')?.[0];
+    expect(err).toBeInstanceOf(RecordError);
+    expect(err?.message).toContain('0x87');
+    expect((err as RecordError).retriable).toBe(false);
+  });
+
+  it('resends what was in flight when the connection drops and acks each record once', async () => {
+    const values = {
+      'mqtt.server.uri': broker.url,
+      topics: 'orders',
+      'mqtt.topic': 'out/x',
+      'mqtt.reconnect.backoff.ms': 50,
+    };
+    const h = new SinkHarness(uniqueId('sinkdrop'), values);
+    task = new MqttSinkTask();
+    await task.start(h);
+    await task.put([0, 1, 2, 3].map((offset) => sinkRecord({ offset, value: offset })));
+    await eventually(() => broker.received.length === 4, 'four publishes');
+    broker.release(1);
+    await eventually(() => h.acks.size === 1, 'the first ack');
+    broker.unacked.length = 0; // the new connection starts with nothing pending at the broker
+    broker.dropClient();
+    await eventually(() => h.pauses === 1, 'the task to pause');
+    // mqtt.js resends stored publishes one at a time, each after the previous one's ack.
+    await eventually(() => broker.received.length === 5, 'the first unacknowledged publish resent');
+    expect(h.acks.size).toBe(1); // nothing acked by the reconnect itself
+    while (h.acks.size < 4) {
+      await eventually(() => broker.unacked.length > 0 || h.acks.size === 4, 'a resent publish');
+      broker.release(broker.unacked.length);
+      await new Promise((r) => setImmediate(r));
+    }
+    // The same packets again (mqtt.js 5.16 resends them without the DUP flag).
+    expect(broker.received.slice(4).map((p) => [p.payload.toString(), p.messageId])).toEqual(
+      broker.received.slice(1, 4).map((p) => [p.payload.toString(), p.messageId]),
+    );
+    await task.flush(AbortSignal.timeout(10_000));
+    expect(h.duplicateAcks()).toEqual([]);
+    expect(h.resumes).toBe(1);
+  });
+
   it('flush waits for outstanding acks and gives up when its signal aborts', async () => {
     const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
     const h = new SinkHarness(uniqueId('sinkflush'), values);
