@@ -9,7 +9,7 @@ const path = require('node:path');
 const common = require('./lib/common');
 const { checkKafka } = require('./lib/kafka');
 const { publishOnce } = require('./lib/mqtt-sub');
-const { notBuiltReason } = require('./lib/ferry');
+const { notBuiltReason, STUB } = require('./lib/ferry');
 const baselines = require('./scenarios/baselines');
 const ferry = require('./scenarios/ferry');
 const report = require('./lib/report');
@@ -60,6 +60,22 @@ function plan(s) {
       kind: 'throughput',
       estimateMs: tp,
       run: (c) => baselines.kafkaToMqttRaw(c),
+    },
+    {
+      id: 'kafka-5k',
+      label: `Baseline Kafka produce→consume, ${s.rate / 1000}k msg/s`,
+      group: 'baseline',
+      kind: 'latency',
+      estimateMs: lat,
+      run: (c) => baselines.kafkaLatency(c, { rate: s.rate }),
+    },
+    {
+      id: 'kafka-mqtt-raw-5k',
+      label: `Baseline Kafka→MQTT raw, ${s.rate / 1000}k msg/s`,
+      group: 'baseline',
+      kind: 'latency',
+      estimateMs: lat,
+      run: (c) => baselines.kafkaToMqttRaw(c, { rate: s.rate }),
     },
     {
       id: 'ferry-src-json',
@@ -125,7 +141,7 @@ function plan(s) {
       label: 'Ferry failover after kill -9 (2 workers)',
       group: 'ferry',
       kind: 'failover',
-      estimateMs: 120000,
+      estimateMs: s.failoverTimeoutMs + 60000,
       run: (c) => ferry.failover(c),
     },
   ];
@@ -186,6 +202,8 @@ async function main() {
   console.log(
     `[bench] run ${runId}: N=${s.n}${s.quick ? ' (quick)' : ''}, latency runs ${s.latencyN} at ${s.rate} msg/s, budget ${s.budgetMs / 1000} s`,
   );
+  if (STUB)
+    console.log(`[bench] BENCH_FERRY_BIN=${STUB}: Ferry scenarios run a stand-in, their figures are not Ferry's`);
   await checkStack(s);
   const machine = common.machine();
   const ctx = context(s, runId);
@@ -249,19 +267,26 @@ async function main() {
     machine,
     scenarios,
     targets,
+    ...(STUB ? { stubWorker: path.relative(common.ROOT, STUB) } : {}),
   };
 
   fs.mkdirSync(common.RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const json = `${JSON.stringify(results, null, 2)}\n`;
-  fs.writeFileSync(path.join(common.RESULTS_DIR, `${stamp}.json`), json);
-  fs.writeFileSync(path.join(common.RESULTS_DIR, 'latest.json'), json);
-  fs.writeFileSync(DOC, report.markdown(results));
+  const file = path.join(common.RESULTS_DIR, `${STUB ? 'stub-' : ''}${stamp}.json`);
+  fs.writeFileSync(file, json);
+  // A stand-in's figures are not Ferry's: they never become the latest results or the docs.
+  if (!STUB) {
+    fs.writeFileSync(path.join(common.RESULTS_DIR, 'latest.json'), json);
+    fs.writeFileSync(DOC, report.markdown(results));
+  }
 
   console.log(`\n${report.textTable(scenarios)}\n\nTargets:\n${report.targetsText(targets)}\n`);
-  console.log(
-    `[bench] results: ${path.relative(common.ROOT, path.join(common.RESULTS_DIR, `${stamp}.json`))}, docs/benchmarks.md (${results.durationSeconds} s)`,
-  );
+  const written = [
+    path.relative(common.ROOT, file),
+    ...(STUB ? [] : ['test/bench/results/latest.json', 'docs/benchmarks.md']),
+  ];
+  console.log(`[bench] wrote ${written.join(', ')} (${results.durationSeconds} s)`);
   return harnessError ? 1 : 0;
 }
 

@@ -7,11 +7,13 @@ const path = require('node:path');
 const { ROOT, RESULTS_DIR, spawnOwned, sleep, poll, freePort, cpuSeconds, memoryMb } = require('./common');
 
 const MAIN = path.join(ROOT, 'dist', 'runtime', 'main.js');
-const BIN = path.join(ROOT, 'bin', 'ferry.js');
+// BENCH_FERRY_BIN replaces the worker only to check the harness itself (test/bench/stub-worker.js).
+const STUB = process.env.BENCH_FERRY_BIN ? path.resolve(ROOT, process.env.BENCH_FERRY_BIN) : null;
+const BIN = STUB || path.join(ROOT, 'bin', 'ferry.js');
 
 /** Why Ferry scenarios cannot run, or null when the worker is built. */
 function notBuiltReason() {
-  const missing = [MAIN, BIN].filter((f) => !fs.existsSync(f)).map((f) => path.relative(ROOT, f));
+  const missing = (STUB ? [STUB] : [MAIN, BIN]).filter((f) => !fs.existsSync(f)).map((f) => path.relative(ROOT, f));
   return missing.length ? `worker not built (${missing.join(', ')} missing)` : null;
 }
 
@@ -180,4 +182,4 @@ function newCluster(runId, label) {
   };
 }
 
-module.exports = { Worker, newCluster, notBuiltReason, http };
+module.exports = { Worker, newCluster, notBuiltReason, http, STUB };

@@ -2,7 +2,7 @@
 // Runs one measured flow: senders (roles already `ready`) are started together, and the flow ends when the tracker
 // has seen every sequence, when a sender fails, or at the timeout — whichever comes first.
 
-const { Role } = require('./common');
+const { Role, poll, sleep } = require('./common');
 const { Tracker } = require('./tracker');
 
 /** Starts a role and waits for its `ready`. */
@@ -54,4 +54,23 @@ function strip(m) {
   return rest;
 }
 
-module.exports = { startRole, drive, Tracker };
+/**
+ * Sends probe messages (seq -1) every 300 ms (`sendProbe` may be null when a warm-up record is already on its way)
+ * until the receiver has seen one: proves the whole path (subscription,
+ * producer, topic) is live before the measured run starts, so nothing of the run is lost to a late subscription.
+ */
+async function awaitProbe(tracker, sendProbe, timeoutMs = 20000) {
+  const seen = await poll(
+    async () => {
+      if (tracker.probes > 0) return true;
+      if (sendProbe) await sendProbe();
+      await sleep(300);
+      return tracker.probes > 0;
+    },
+    timeoutMs,
+    0,
+  );
+  if (!seen) throw new Error(`no probe message came through within ${timeoutMs / 1000} s`);
+}
+
+module.exports = { startRole, drive, awaitProbe, Tracker };

@@ -211,9 +211,11 @@ ${mdTable(HEAD, rows(results.scenarios))}
 
 Rates are messages per second from the first to the last message seen by the receiver (producer side for Kafka-only
 produce). Latency is end to end, from the send timestamp in the payload (a monotonic clock shared by all processes
-on the host) to the moment the receiver decoded the message. CPU s/100k is the CPU time (user + system) of the process
-doing the bridging — the Ferry worker (from /proc), or the baseline's own producer or bridge process — per 100,000
-messages; Peak RSS is the worker's VmHWM.
+on the host) to the moment the receiver decoded the message; the warm-up before each measured run (probe
+messages through the whole path) is not counted. CPU s/100k is CPU time (user + system) per 100,000 messages of the
+process doing the work: the Ferry worker (from /proc/<pid>/stat); for baselines the producer or raw-bridge process,
+or — for MQTT-only and Kafka-only consume — the harness process that hosts the subscriber or consumer. Peak RSS is the
+worker's VmHWM. Missing/dup: sequence numbers never seen / seen more than once at the receiver.
 
 ## Targets (issue 9)
 

@@ -76,7 +76,26 @@ class Tracker {
       seconds: round(seconds, 3),
       rate: this.received > 1 && seconds > 0 ? Math.round((this.received - 1) / seconds) : null,
     };
-    if (withLatency) out.latencyMs = this.percentiles();
+    if (withLatency) {
+      out.latencyMs = this.percentiles();
+      out.latencyBySliceMs = this.slices(10);
+    }
+    return out;
+  }
+
+  /** p50 and max latency of each tenth of the run (by sequence): tells a warm-up or a stall from a steady cost. */
+  slices(count) {
+    const out = [];
+    const size = Math.ceil(this.expected / count);
+    for (let from = 0; from < this.expected; from += size) {
+      const part = [];
+      for (let i = from; i < Math.min(this.expected, from + size); i++)
+        if (this.counts[i] > 0) part.push(this.latencies[i]);
+      part.sort((a, b) => a - b);
+      out.push(
+        part.length ? { p50: round(part[Math.floor(part.length / 2)], 1), max: round(part[part.length - 1], 1) } : null,
+      );
+    }
     return out;
   }
 

@@ -3,6 +3,8 @@
 // device name: as plain JSON bytes (the Kafka-only baseline) or Avro in the Confluent wire format (sink input).
 // Max rate with at most `inflight` records awaiting delivery reports, or paced to `rate` msg/s.
 //
+// Every topic it writes holds one warm-up record (seq -1) first.
+//
 // IPC: ready ← go → done {acked, failed, seconds, rate, cpuSeconds}; `probe` writes one uncounted record (seq -1).
 
 const Kafka = require('node-rdkafka');
@@ -108,7 +110,13 @@ process.on('message', (m) => {
 process.on('disconnect', () => process.exit(0));
 
 producer.setPollInterval(5);
-producer.once('ready', () => process.send({ type: 'ready' }));
+// A first record (seq -1, ignored by every receiver) makes the producer fetch the topic's metadata and its
+// idempotence id before the measured run, and lets the receiver see the path is live.
+producer.once('ready', () =>
+  producer.produce(topic, null, encode(telemetry(-1, 0)), deviceName(0), Date.now(), (err) =>
+    err ? fail(`warm-up record to ${topic}: ${err.message}`) : process.send({ type: 'ready' }),
+  ),
+);
 producer.once('connection.failure', (err) => fail(`cannot connect to Kafka at ${bootstrap}: ${err.message}`));
 producer.connect({ timeout: 10000 }, (err) => {
   if (err) fail(`cannot connect to Kafka at ${bootstrap}: ${err.message}`);

@@ -9,7 +9,9 @@ const Kafka = require('node-rdkafka');
 const mqtt = require('mqtt');
 
 const opt = JSON.parse(process.argv[2]);
-const { bootstrap, topic, partitions, n, url, prefix, window, clientPrefix } = opt;
+const { bootstrap, topic, partitions, url, prefix, window, clientPrefix } = opt;
+// The topic starts with the producer's warm-up record: forwarded like the rest, counted here, ignored by receivers.
+const n = opt.n + 1;
 
 let client;
 let consumer;
@@ -25,6 +27,7 @@ function cpuSince() {
 }
 let finished = false;
 let wake = null;
+const stats = { calls: 0, consumeMs: 0, fullMs: 0 };
 
 function fail(message) {
   if (process.connected) process.send({ type: 'error', message });
@@ -41,12 +44,17 @@ async function run() {
   while (!finished && published < n) {
     const room = window - (published - acked);
     if (room <= 0) {
+      const w0 = performance.now();
       await new Promise((resolve) => (wake = resolve));
+      stats.fullMs += performance.now() - w0;
       continue;
     }
     let msgs;
     try {
+      const c0 = performance.now();
       msgs = await consume(Math.min(room, 1000));
+      stats.consumeMs += performance.now() - c0;
+      stats.calls++;
     } catch (err) {
       fail(`consume: ${err.message}`);
       return;
@@ -78,6 +86,9 @@ function finish() {
     seconds: Math.round(seconds * 1000) / 1000,
     rate: Math.round(acked / seconds),
     cpuSeconds: cpuSince(),
+    consumeCalls: stats.calls,
+    consumeMs: Math.round(stats.consumeMs),
+    windowFullMs: Math.round(stats.fullMs),
   });
   client.end(true);
   consumer.disconnect(() => process.exit(0));
@@ -85,7 +96,8 @@ function finish() {
 }
 
 process.on('message', (m) => {
-  if (m.type === 'go') run().catch((err) => fail(err.message));
+  // A second `go` (the flow starting it again after a warm-up) changes nothing.
+  if (m.type === 'go' && !startedAt) run().catch((err) => fail(err.message));
   else if (m.type === 'stop') {
     finished = true;
     if (wake) wake();

@@ -2,9 +2,21 @@
 // The raw limits, measured in the same run and with the same payloads as Ferry's scenarios: what MQTT alone, Kafka
 // alone and a conversion-free Kafka → MQTT loop achieve on this machine right now.
 
-const { startRole, drive, Tracker } = require('../lib/flow');
+const { startRole, drive, awaitProbe, Tracker } = require('../lib/flow');
 const { Subscriber } = require('../lib/mqtt-sub');
 const { createTopic, TopicReader } = require('../lib/kafka');
+const { round } = require('../lib/tracker');
+
+/** CPU seconds per 100k messages, or null. */
+function per100k(cpuSeconds, messages) {
+  return typeof cpuSeconds === 'number' && messages > 0 ? round((cpuSeconds * 100000) / messages, 2) : null;
+}
+
+/** CPU seconds this (the harness) process used since `since` (a process.cpuUsage() sample). */
+function ownCpu(since) {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
 
 function publisherOptions(ctx, prefix, n, rate) {
   const s = ctx.settings;
@@ -30,7 +42,10 @@ async function mqttOnly(ctx, { rate }) {
   await sub.start();
   try {
     const pub = await startRole('mqtt-publisher.js', publisherOptions(ctx, prefix, n, rate));
+    const cpu0 = process.cpuUsage();
     const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
+    // The subscriber runs in this process: its CPU is the receiving side's cost.
+    res.cpuSecondsPer100k = per100k(ownCpu(cpu0), res.received);
     if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
     return res;
   } finally {
@@ -62,6 +77,7 @@ async function kafkaProduce(ctx) {
       seconds: done.seconds,
       rate: done.rate,
       complete: done.acked === s.n,
+      cpuSecondsPer100k: per100k(done.cpuSeconds, done.acked),
       topic,
       ...(done.lastError ? { error: done.lastError } : {}),
     };
@@ -84,8 +100,10 @@ async function kafkaConsume(ctx) {
   });
   await reader.start();
   try {
+    const cpu0 = process.cpuUsage();
     const complete = await tracker.waitComplete(ctx.timeoutFor(s.n, 0));
     const out = { ...tracker.summary(false), complete, timedOut: !complete };
+    out.cpuSecondsPer100k = per100k(ownCpu(cpu0), out.received);
     if (reader.errors) out.receiverErrors = { count: reader.errors, last: reader.lastError };
     return out;
   } finally {
@@ -93,26 +111,92 @@ async function kafkaConsume(ctx) {
   }
 }
 
-/** node-rdkafka consumer → mqtt.js QoS 1 publish (bounded window), no conversion; counted at a subscriber. */
-async function kafkaToMqttRaw(ctx) {
+/**
+ * Latency floor of Kafka alone: the producer paced at `rate` → the same reader Ferry's source scenarios use. What
+ * Ferry's MQTT→Kafka latency includes besides Ferry itself.
+ */
+async function kafkaLatency(ctx, { rate }) {
   const s = ctx.settings;
-  if (!ctx.rawTopic) return { skipped: 'the Kafka-only produce baseline did not write its topic' };
+  const n = s.latencyN;
+  const topic = `ferry-bench-${ctx.runId}-lat-${ctx.seq()}`;
+  await createTopic(s.kafka, topic, s.partitions);
+  const tracker = new Tracker(n);
+  const reader = new TopicReader({ bootstrap: s.kafka, topic, partitions: s.partitions, tracker, decoder: null });
+  await reader.start();
+  try {
+    const producer = await startRole('kafka-producer.js', {
+      bootstrap: s.kafka,
+      topic,
+      n,
+      devices: s.devices,
+      format: 'json',
+      rate,
+    });
+    try {
+      await awaitProbe(tracker, null);
+    } catch (err) {
+      await producer.stop();
+      throw err;
+    }
+    const res = await drive({ tracker, senders: [producer], timeoutMs: ctx.timeoutFor(n, rate), withLatency: true });
+    res.cpuSecondsPer100k = per100k(res.sender?.cpuSeconds, res.received);
+    if (reader.errors) res.receiverErrors = { count: reader.errors, last: reader.lastError };
+    return res;
+  } finally {
+    await reader.stop();
+  }
+}
+
+/**
+ * node-rdkafka consumer → mqtt.js QoS 1 publish (bounded window), no conversion; counted at a subscriber. `rate` 0
+ * drains the Kafka-only produce baseline's topic (throughput); otherwise records are produced live at `rate` into a
+ * fresh topic while the bridge runs (latency).
+ */
+async function kafkaToMqttRaw(ctx, { rate } = { rate: 0 }) {
+  const s = ctx.settings;
+  if (!rate && !ctx.rawTopic) return { skipped: 'the Kafka-only produce baseline did not write its topic' };
+  const n = rate ? s.latencyN : s.n;
+  const topic = rate ? `ferry-bench-${ctx.runId}-rawlat-${ctx.seq()}` : ctx.rawTopic;
+  if (rate) await createTopic(s.kafka, topic, s.partitions);
   const prefix = `bench/${ctx.runId}/raw-out-${ctx.seq()}`;
-  const tracker = new Tracker(s.n);
+  const tracker = new Tracker(n);
   const sub = new Subscriber({ url: s.mqtt, filter: `${prefix}/#`, tracker, clientId: `${ctx.clientId()}-sub` });
   await sub.start();
   try {
     const bridge = await startRole('raw-bridge.js', {
       bootstrap: s.kafka,
-      topic: ctx.rawTopic,
+      topic,
       partitions: s.partitions,
-      n: s.n,
+      n,
       url: s.mqtt,
       prefix,
       window: s.sinkWindow,
       clientPrefix: ctx.clientId(),
     });
-    const res = await drive({ tracker, senders: [bridge], timeoutMs: ctx.timeoutFor(s.n, 0), withLatency: false });
+    const senders = [bridge];
+    if (rate) {
+      try {
+        senders.push(
+          await startRole('kafka-producer.js', {
+            bootstrap: s.kafka,
+            topic,
+            n,
+            devices: s.devices,
+            format: 'json',
+            rate,
+          }),
+        );
+        // The bridge runs first so the producer's warm-up record proves the whole path before the measured run.
+        bridge.send({ type: 'go' });
+        await awaitProbe(tracker, null);
+      } catch (err) {
+        for (const r of senders) await r.stop();
+        throw err;
+      }
+    }
+    const res = await drive({ tracker, senders, timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
+    const bridgeDone = Array.isArray(res.sender) ? res.sender[0] : res.sender;
+    res.cpuSecondsPer100k = per100k(bridgeDone?.cpuSeconds, res.received);
     if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
     return res;
   } finally {
@@ -120,4 +204,4 @@ async function kafkaToMqttRaw(ctx) {
   }
 }
 
-module.exports = { mqttOnly, kafkaProduce, kafkaConsume, kafkaToMqttRaw, publisherOptions };
+module.exports = { mqttOnly, kafkaProduce, kafkaConsume, kafkaLatency, kafkaToMqttRaw, publisherOptions };

@@ -3,7 +3,7 @@
 // outside, records counted where the user would read them. Each scenario starts its own worker (so its startup,
 // CPU and peak RSS are its own) and stops it, deleting its connectors first.
 
-const { startRole, drive, Tracker } = require('../lib/flow');
+const { startRole, drive, awaitProbe, Tracker } = require('../lib/flow');
 const { Subscriber, publishOnce } = require('../lib/mqtt-sub');
 const { createTopic, registerTelemetry, ValueDecoder, TopicReader } = require('../lib/kafka');
 const { Worker, newCluster } = require('../lib/ferry');
@@ -27,24 +27,6 @@ function sourceConfig(ctx, { prefix, topic, format, tasks = 1, filter }) {
   };
   if (format === 'json') config['mqtt.value.schema.file'] = SCHEMA_FILE;
   return config;
-}
-
-/**
- * Publishes probe messages (seq -1) every 300 ms until the receiver has seen one: proves the whole path (subscription,
- * producer, topic) is live before the measured run starts, so nothing of the run is lost to a late subscription.
- */
-async function awaitProbe(tracker, sendProbe, timeoutMs = 20000) {
-  const seen = await poll(
-    async () => {
-      if (tracker.probes > 0) return true;
-      await sendProbe();
-      await sleep(300);
-      return tracker.probes > 0;
-    },
-    timeoutMs,
-    0,
-  );
-  if (!seen) throw new Error(`no probe message came through within ${timeoutMs / 1000} s`);
 }
 
 /** Worker figures for the report: CPU seconds per 100k messages between two usage samples, memory now. */
@@ -300,7 +282,7 @@ async function failover(ctx) {
       return { skipped: `task placement not recognisable (worker_id values ${JSON.stringify(placement)})` };
     const t0 = performance.now();
     victim.kill9();
-    const timeoutMs = 60000;
+    const timeoutMs = s.failoverTimeoutMs;
     const moved = await poll(
       async () => {
         for (const name of names) {
