@@ -65,7 +65,7 @@ export class MqttSinkTask implements SinkTask {
     this.log = ctx.logger;
     this.settings = parseSinkSettings(ctx.config);
     const clientId =
-      ctx.rawConfig[TASK_CLIENT_ID_KEY] ??
+      ctx.rawConfig[TASK_CLIENT_ID_KEY] ||
       taskClientId(configString(ctx.config, 'mqtt.client.id.prefix') ?? 'ferry', ctx.connector, ctx.taskId);
     const options = mqttClientOptions(ctx.config, clientId);
     // The default provider hands out ids round-robin without checking which are still pending: a slow PUBACK could

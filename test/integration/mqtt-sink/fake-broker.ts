@@ -14,6 +14,8 @@ export class HoldingBroker {
   /** The most publishes that were ever waiting for an ack at once. */
   maxUnacked = 0;
   port = 0;
+  /** CONNACK reason code to answer with; 0 accepts the client. */
+  connackCode = 0;
 
   async start(): Promise<void> {
     this.server = createServer((socket) => this.onClient(socket));
@@ -53,7 +55,7 @@ export class HoldingBroker {
     parser.on('packet', (packet: Packet) => {
       switch (packet.cmd) {
         case 'connect':
-          this.send({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+          this.send({ cmd: 'connack', sessionPresent: false, reasonCode: this.connackCode });
           break;
         case 'publish':
           this.received.push(packet);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { RecordError, SchemaBuilder, Schemas, type SinkRecord } from '../../../runtime/api';
+import { RecordError, TaskFailedError, SchemaBuilder, Schemas, type SinkRecord } from '../../../runtime/api';
 import { MqttSinkTask, validateSinkConfig } from '../../../connectors/mqtt-sink';
 import { uniqueId } from '../../helpers/ids';
 import { stackEnv } from '../../helpers/stack';
@@ -290,6 +290,15 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     await task.flush(AbortSignal.timeout(10_000));
     expect(h.duplicateAcks()).toEqual([]);
     expect(h.resumes).toBe(1);
+  });
+
+  it('fails start for good when the broker refuses the client', async () => {
+    broker.connackCode = 0x86; // Bad User Name or Password
+    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
+    task = new MqttSinkTask();
+    const err = await task.start(new SinkHarness(uniqueId('sinkauth'), values)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect((err as Error).message).toContain('Bad User Name or Password');
   });
 
   it('flush waits for outstanding acks and gives up when its signal aborts', async () => {
