@@ -1,0 +1,55 @@
+import type { Logger } from '../../../runtime/api';
+import type { PipelineContext, ProducerRecord } from '../../../runtime/pipeline';
+
+export interface LogLine {
+  level: string;
+  obj: unknown;
+  msg?: string;
+}
+
+/** A logger that keeps its lines, to assert what was (and was not) logged. */
+export function memoryLogger(lines: LogLine[]): Logger {
+  const at =
+    (level: string) =>
+    (obj: unknown, msg?: string): void => {
+      lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
+    };
+  const logger: Logger = {
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** A PipelineContext whose dead-letter writer is an in-memory list (the writer interface, not a Kafka mock). */
+export function testContext(opts: { deadLetterFails?: boolean; signal?: AbortSignal } = {}): {
+  ctx: PipelineContext;
+  deadLetters: ProducerRecord[];
+  counts: string[];
+  lines: LogLine[];
+} {
+  const deadLetters: ProducerRecord[] = [];
+  const counts: string[] = [];
+  const lines: LogLine[] = [];
+  const ctx: PipelineContext = {
+    connector: 'c1',
+    taskId: 3,
+    logger: memoryLogger(lines),
+    deadLetter: (r) => {
+      if (opts.deadLetterFails) return Promise.reject(new Error('broker down'));
+      deadLetters.push(r);
+      return Promise.resolve();
+    },
+    count: (metric, reason) => counts.push(reason === undefined ? metric : `${metric}:${reason}`),
+    signal: opts.signal ?? new AbortController().signal,
+  };
+  return { ctx, deadLetters, counts, lines };
+}
+
+export function headerText(r: ProducerRecord, key: string): string | undefined {
+  return r.headers.find((h) => h.key === key)?.value?.toString('utf8');
+}
