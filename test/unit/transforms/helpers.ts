@@ -1,4 +1,4 @@
-import type { ConnectRecord, RawConfig, SinkRecord } from '../../../runtime/api';
+import type { ConnectRecord, SinkRecord } from '../../../runtime/api';
 import { parseTransformChain, applyChain } from '../../../runtime/transforms';
 
 /** Builds a one-transform chain from Connect-style settings and applies it; throws if the config is invalid. */
