@@ -56,6 +56,20 @@ class Worker {
 
   /** Starts the process and waits for `GET /health` 200; returns the milliseconds that took. */
   async start(timeoutMs = 30000) {
+    // One retry: a worker that fails on a cluster's very first start (internal topics just created) gets a second
+    // chance, and the failure is kept in `startFailures` for the report rather than hiding it.
+    this.startFailures = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(timeoutMs);
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        this.startFailures.push(err.message.slice(0, 400));
+      }
+    }
+  }
+
+  async startOnce(timeoutMs) {
     this.port = await freePort();
     this.url = `http://127.0.0.1:${this.port}`;
     fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
@@ -69,6 +83,7 @@ class Worker {
         ...process.env,
         FERRY_KAFKA_BOOTSTRAP: s.kafka,
         FERRY_SCHEMA_REGISTRY_URL: s.registry,
+        FERRY_REST_HOST: '127.0.0.1',
         FERRY_REST_PORT: String(this.port),
         FERRY_GROUP_ID: c.groupId,
         FERRY_CONFIG_TOPIC: c.configTopic,
@@ -78,6 +93,16 @@ class Worker {
     });
     fs.closeSync(log);
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.stopping = false;
+    const proc = this.proc;
+    // Rejects when this process ends without the harness asking (a crash): scenarios race their waits against it.
+    this.crashed = this.exited.then(({ code, signal }) => {
+      if (this.stopping || this.proc !== proc) return new Promise(() => undefined);
+      throw new Error(
+        `the worker exited (${signal || `code ${code}`}) during the scenario (log: ${path.relative(ROOT, this.logFile)}${tail(this.logFile, 6)})`,
+      );
+    });
+    this.crashed.catch(() => undefined);
     const healthy = await poll(
       async () => {
         if (!this.alive()) throw Object.assign(new Error('exited'), { fatal: true });
@@ -146,12 +171,19 @@ class Worker {
     return this.pid ? { cpuSeconds: cpuSeconds(this.pid), ...memoryMb(this.pid) } : { cpuSeconds: null };
   }
 
+  /** `promise`, or the worker's crash if that comes first. */
+  guard(promise) {
+    return this.crashed ? Promise.race([promise, this.crashed]) : promise;
+  }
+
   kill9() {
+    this.stopping = true;
     if (this.alive()) this.proc.kill('SIGKILL');
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Idempotent. */
   async stop(graceMs = 10000) {
+    this.stopping = true;
     if (!this.alive()) return;
     this.proc.kill('SIGTERM');
     const gone = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
@@ -162,10 +194,13 @@ class Worker {
   }
 }
 
-function tail(file) {
+/** The log's error lines (pino level ≥ 50, or a stack trace), else its last lines, for an error message. */
+function tail(file, count = 3) {
   try {
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
-    return lines ? `; last lines: ${lines.slice(0, 600)}` : '';
+    const all = fs.readFileSync(file, 'utf8').trim().split('\n');
+    const errors = all.filter((l) => /"level":("error"|"fatal"|[56]0)|Error|^\s+at /.test(l));
+    const lines = (errors.length ? errors : all).slice(-count).join(' | ');
+    return lines ? `; last lines: ${lines.slice(0, 200 * count)}` : '';
   } catch {
     return '';
   }

@@ -20,7 +20,7 @@ async function startRole(script, options, timeoutMs = 20000) {
 /**
  * @returns {Promise<object>} the tracker's summary plus `complete`, `timedOut` and each sender's own figures.
  */
-async function drive({ tracker, senders, timeoutMs, withLatency }) {
+async function drive({ tracker, senders, timeoutMs, withLatency, abort }) {
   const failures = senders.map((r) =>
     r.waitFor('done', timeoutMs + 5000).then(
       () => new Promise(() => undefined), // done is not the end of the flow: the receiver decides
@@ -33,7 +33,8 @@ async function drive({ tracker, senders, timeoutMs, withLatency }) {
   let senderError = null;
   let complete = false;
   try {
-    complete = await Promise.race([tracker.waitComplete(timeoutMs), ...failures]);
+    // `abort` (e.g. the worker crashing) ends the flow early with its reason.
+    complete = await Promise.race([tracker.waitComplete(timeoutMs), ...failures, ...(abort ? [abort] : [])]);
   } catch (err) {
     senderError = err.message;
   }

@@ -50,7 +50,7 @@ async function workerWithConnector(ctx, label, name, config) {
   const t0 = performance.now();
   try {
     await worker.createConnector(name, config);
-    await worker.waitRunning(name, RUNNING_TIMEOUT_MS);
+    await worker.guard(worker.waitRunning(name, RUNNING_TIMEOUT_MS));
   } catch (err) {
     await worker.stop();
     throw err;
@@ -59,6 +59,7 @@ async function workerWithConnector(ctx, label, name, config) {
   return {
     worker,
     timings: {
+      ...(worker.startFailures.length ? { startFailures: worker.startFailures } : {}),
       startupMs: Math.round(healthMs),
       connectorRunningMs: Math.round(runningMs),
       startupToRunningMs: Math.round(healthMs + runningMs),
@@ -91,12 +92,20 @@ async function source(ctx, { format, rate }) {
   });
   try {
     await reader.start();
-    await awaitProbe(tracker, () =>
-      publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+    await worker.guard(
+      awaitProbe(tracker, () =>
+        publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+      ),
     );
     const pub = await startRole('mqtt-publisher.js', publisherOptions(ctx, prefix, n, rate));
     const before = worker.usage();
-    const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
+    const res = await drive({
+      tracker,
+      senders: [pub],
+      timeoutMs: ctx.timeoutFor(n, rate),
+      withLatency: !!rate,
+      abort: worker.crashed,
+    });
     res.worker = workerFigures(worker, before, res.received, timings);
     if (reader.errors) res.receiverErrors = { count: reader.errors, last: reader.lastError };
     return res;
@@ -158,10 +167,16 @@ async function sink(ctx, { rate }) {
     let res;
     const before = worker.usage();
     if (rate) {
-      await awaitProbe(tracker, async () => producer.send({ type: 'probe' }));
-      res = await drive({ tracker, senders: [producer], timeoutMs: ctx.timeoutFor(n, rate), withLatency: true });
+      await worker.guard(awaitProbe(tracker, async () => producer.send({ type: 'probe' })));
+      res = await drive({
+        tracker,
+        senders: [producer],
+        timeoutMs: ctx.timeoutFor(n, rate),
+        withLatency: true,
+        abort: worker.crashed,
+      });
     } else {
-      const complete = await tracker.waitComplete(ctx.timeoutFor(n, 0));
+      const complete = await worker.guard(tracker.waitComplete(ctx.timeoutFor(n, 0)));
       res = {
         ...tracker.summary(false),
         complete,
@@ -213,17 +228,26 @@ async function manyTasks(ctx) {
       );
       names.push(name);
     }
-    for (const name of names) await worker.waitRunning(name, RUNNING_TIMEOUT_MS);
+    for (const name of names) await worker.guard(worker.waitRunning(name, RUNNING_TIMEOUT_MS));
     const allRunningMs = Math.round(performance.now() - t0);
     await sleep(1000);
     const idle = worker.usage();
     await reader.start();
-    await awaitProbe(tracker, () =>
-      publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+    await worker.guard(
+      awaitProbe(tracker, () =>
+        publishOnce(s.mqtt, `${prefix}/g0/probe/telemetry`, payloadBytes(-1, 0), `${ctx.clientId()}-probe`),
+      ),
     );
     const pub = await startRole('mqtt-publisher.js', { ...publisherOptions(ctx, prefix, n, 0), groups: count });
-    const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, 0), withLatency: false });
+    const res = await drive({
+      tracker,
+      senders: [pub],
+      timeoutMs: ctx.timeoutFor(n, 0),
+      withLatency: false,
+      abort: worker.crashed,
+    });
     res.worker = workerFigures(worker, idle, res.received, {
+      ...(worker.startFailures.length ? { startFailures: worker.startFailures } : {}),
       startupMs: Math.round(startupMs),
       tasks: count,
       allRunningMs,
@@ -305,7 +329,14 @@ async function failover(ctx) {
         placement,
         tasksOnVictim: onWorker(victim),
       };
-    return { complete: true, failoverMs, tasksMoved: onWorker(victim), placement };
+    const startFailures = workers.flatMap((w) => w.startFailures);
+    return {
+      complete: true,
+      failoverMs,
+      tasksMoved: onWorker(victim),
+      placement,
+      ...(startFailures.length ? { startFailures } : {}),
+    };
   } finally {
     const alive = workers.find((w) => w.alive());
     if (alive) for (const name of names) await alive.deleteConnector(name);
