@@ -119,10 +119,17 @@ export function sinkRecord(fields: {
   };
 }
 
-/** Polls until `check` is true; fails with `what` after `timeoutMs`. */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+/** Polls until `check` is true (calling `poke` before each look, if given); fails with `what` after `timeoutMs`. */
+export async function eventually(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  poke?: () => void,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  for (;;) {
+    poke?.();
+    if (check()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
