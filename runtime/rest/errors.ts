@@ -42,12 +42,9 @@ export function errorResponse(err: unknown, logger: Logger): { status: number; b
     const h = err as HttpError;
     const status = h.status ?? h.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const message =
-        h.type === 'entity.parse.failed'
-          ? `Malformed JSON in request body: ${h.message}`
-          : h.expose
-            ? h.message
-            : 'Bad request';
+      let message = h.expose ? h.message : 'Bad request';
+      if (h.type === 'entity.parse.failed') message = `Malformed JSON in request body: ${h.message}`;
+      else if (err instanceof URIError) message = `Malformed percent-encoding in the request path: ${h.message}`;
       return { status, body: { error_code: status, message } };
     }
   }

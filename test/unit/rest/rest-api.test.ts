@@ -460,6 +460,24 @@ describe('REST API', () => {
       expect((await h.call('GET', '/connectors/s1')).status).toBe(200);
     });
 
+    it('answers 4xx, not 500, for a malformed path, an oversized body or an unknown charset', async () => {
+      const path = await h.call('GET', '/connectors/%E0%A4%A');
+      expect(path.status).toBe(400);
+      expect((path.body as { message: string }).message).toMatch(/^Malformed percent-encoding in the request path/);
+      const big = await h.call(
+        'POST',
+        '/connectors',
+        JSON.stringify({ name: 'x', config: { a: 'x'.repeat(6_000_000) } }),
+      );
+      expect(big.body).toEqual({ error_code: 413, message: 'request entity too large' });
+      const charset = await fetch(`${h.url}/connectors`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=latin9' },
+        body: '{}',
+      });
+      expect(charset.status).toBe(415);
+    });
+
     it('logs requests at debug without bodies', async () => {
       await h.call('POST', '/connectors', source('s1', { 'api.password': 'hunter2' }));
       const log = h.logText.join('');
