@@ -104,6 +104,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private parser: ReturnType<typeof mqttPacket.parser> | undefined;
   /** Parsed PUBLISH packets not yet admitted because the window is full (at most one socket read's worth). */
   private backlog: IPublishPacket[] = [];
+  private backlogHead = 0;
+  private draining = false;
   private paused = false;
   private serverIndex = 0;
   private attempt = 0;
@@ -202,6 +204,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     const parser = mqttPacket.parser({ protocolVersion: this.opts.protocolVersion });
     this.parser = parser;
     this.backlog = [];
+    this.backlogHead = 0;
     this.paused = false;
     this.connectTimer = setTimeout(
       () =>
@@ -324,20 +327,31 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.emit('subscribed', { topics: ok });
   }
 
-  /** Admits backlog PUBLISHes while the window has room; pauses reading when it does not. */
+  /**
+   * Admits backlog PUBLISHes while the window has room; pauses reading when it does not. Not re-entrant: a record
+   * completed synchronously inside admit() releases acks, whose writeAcks() would call drain() again on the same
+   * backlog; the outer loop re-checks the window after every message instead.
+   */
   private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
     const backlog = this.backlog;
-    let i = 0;
-    for (; i < backlog.length; i++) {
-      const packet = backlog[i];
-      if (!packet) break;
-      // QoS 0 takes a slot too (no ack, but the window also bounds memory and records in flight).
-      if (this.ledger.inFlight >= this.opts.maxInFlight) break;
-      this.admit(packet);
-      // A handler that failed synchronously dropped the connection: the backlog belongs to it.
-      if (this.backlog !== backlog) return;
+    try {
+      while (this.backlogHead < backlog.length) {
+        // QoS 0 takes a slot too (no ack, but the window also bounds memory and records in flight).
+        if (this.ledger.inFlight >= this.opts.maxInFlight) break;
+        const packet = backlog[this.backlogHead++];
+        if (packet) this.admit(packet);
+        // A handler that failed synchronously dropped the connection: the backlog belonged to it.
+        if (this.backlog !== backlog) return;
+      }
+    } finally {
+      this.draining = false;
     }
-    this.backlog = i >= backlog.length ? [] : backlog.slice(i);
+    if (this.backlogHead >= backlog.length) {
+      this.backlog = [];
+      this.backlogHead = 0;
+    }
     const full = this.backlog.length > 0;
     if (full && !this.paused) {
       this.paused = true;
@@ -460,6 +474,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.parser?.removeAllListeners('packet');
     this.parser = undefined;
     this.backlog = [];
+    this.backlogHead = 0;
     this.paused = false;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);

@@ -16,7 +16,8 @@ export interface Sent {
 }
 
 /** How the harness completes records: at once, held until the test says, or after a delay. */
-export type CompletionMode = { kind: 'immediate' } | { kind: 'hold' } | { kind: 'delay'; ms: number };
+export type CompletionMode =
+  { kind: 'immediate' } | { kind: 'sync' } | { kind: 'hold' } | { kind: 'delay'; ms: number };
 
 const silent: Logger = {
   trace: () => undefined,
@@ -71,7 +72,8 @@ export class Harness implements SourceTaskContext {
     this.sent.push(entry);
     this.outstanding++;
     this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
-    if (this.mode.kind === 'immediate') setImmediate(() => this.complete(entry));
+    if (this.mode.kind === 'sync') this.complete(entry);
+    else if (this.mode.kind === 'immediate') setImmediate(() => this.complete(entry));
     else if (this.mode.kind === 'delay') setTimeout(() => this.complete(entry), this.mode.ms);
     this.check();
   }

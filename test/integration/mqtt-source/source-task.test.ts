@@ -162,6 +162,26 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     expect(d0).toEqual([...d0].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))));
   });
 
+  it('handles records completed synchronously inside send: each once, all acknowledged', async () => {
+    const root = uniqueId('sync');
+    const connector = uniqueId('c');
+    const config = baseConfig(version, root, { 'mqtt.max.in.flight': '5' });
+    const a = await start(connector, config, { kind: 'sync' });
+    await subscribed(a.h);
+    const p = await pub();
+    const n = 100;
+    await Promise.all(Array.from({ length: n }, (_, i) => p.publishAsync(`${root}/d/x`, `y${i}`, { qos: 1 })));
+    await a.h.until(() => a.h.sent.length >= n);
+    expect(a.h.payloads()).toEqual(Array.from({ length: n }, (_, i) => `y${i}`));
+    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= n);
+    await a.task.stop();
+    const b = await start(connector, config);
+    await connected(b.h);
+    await p.publishAsync(`${root}/d/x`, 'marker', { qos: 1 });
+    await b.h.untilPayload('marker');
+    expect(b.h.payloads()).toEqual(['marker']);
+  });
+
   it('two tasks on a shared subscription receive everything exactly once between them', async () => {
     const root = uniqueId('shared');
     const connectorName = uniqueId('c');
