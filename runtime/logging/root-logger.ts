@@ -20,6 +20,8 @@ export function createRootLogger(level: string, destination?: DestinationStream)
         censor: '[hidden]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    // Synchronous stdout: the worker logs little (nothing per record above debug) and the last lines before an
+    // exit are the ones that explain it.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
