@@ -2,6 +2,11 @@ import Kafka from 'node-rdkafka';
 import type { Logger } from '../../../runtime/api';
 import type { DeadLetterWriter, PipelineContext } from '../../../runtime/pipeline';
 
+/** node-rdkafka's errors are plain objects with a message. */
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error((err as { message?: string }).message ?? JSON.stringify(err));
+}
+
 export const silentLogger: Logger = {
   trace: () => undefined,
   debug: () => undefined,
@@ -26,7 +31,9 @@ export async function createTopic(kafka: string, topic: string): Promise<void> {
   const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
   try {
     await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) => (err ? reject(err) : resolve())),
+      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) =>
+        err ? reject(toError(err)) : resolve(),
+      ),
     );
   } finally {
     admin.disconnect();
@@ -55,7 +62,7 @@ export async function deadLetterProducer(
         r.key ?? undefined,
         r.timestamp ?? Date.now(),
         r.headers.map((h) => ({ [h.key]: h.value ?? Buffer.alloc(0) })),
-        (err) => (err ? reject(err) : resolve()),
+        (err) => (err ? reject(toError(err)) : resolve()),
       ),
     );
   return { write, close: () => new Promise<void>((resolve) => producer.disconnect(() => resolve())) };
@@ -82,7 +89,7 @@ export async function consumeAll(
     const deadline = Date.now() + 60_000;
     while (got.length < count && Date.now() < deadline) {
       const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
-        consumer.consume(100, (err, msgs) => (err ? reject(err) : resolve(msgs))),
+        consumer.consume(100, (err, msgs) => (err ? reject(toError(err)) : resolve(msgs))),
       );
       got.push(...batch);
     }
