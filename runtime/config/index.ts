@@ -16,7 +16,13 @@ export {
 } from './config-infos';
 export { connectTypeOf } from './messages';
 export { HIDDEN, secretKeys, maskSecrets, keepHiddenSecrets, isPlaceholder, looksSecret } from './secrets';
-export { parseWorkerConfig, WORKER_ENV_ALIASES, STRING_CONVERTER, AVRO_CONVERTER } from './worker-config';
+export {
+  parseWorkerConfig,
+  unusedFerryEnv,
+  WORKER_ENV_ALIASES,
+  STRING_CONVERTER,
+  AVRO_CONVERTER,
+} from './worker-config';
 export type { WorkerConfig } from './worker-config';
 export { noPipelineHooks } from './types';
 export type { PipelineHooks, PipelineConfigKey } from './types';

@@ -74,6 +74,20 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Record<strin
   }
 }
 
+function envKey(name: string): string {
+  return WORKER_ENV_ALIASES[name] ?? name.slice('FERRY_'.length).toLowerCase().replace(/_/g, '.');
+}
+
+/**
+ * FERRY_* variables that name no worker key, and are therefore ignored: for a startup warning about a misspelt
+ * variable. Some belong to scripts and tests (FERRY_MQTT_URL, FERRY_CONNECT_URL, the local stack's settings).
+ */
+export function unusedFerryEnv(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((n) => n.startsWith('FERRY_') && !isKnownKey(envKey(n)))
+    .sort();
+}
+
 /**
  * Parses the worker config: a JSON object from the config file (or undefined), overridden by FERRY_* environment
  * variables. Throws ConfigError naming every bad key (and the environment variable it came from).
@@ -95,7 +109,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
   for (const name of envNames) {
     const value = env[name];
     if (value === undefined) continue;
-    const key = WORKER_ENV_ALIASES[name] ?? name.slice('FERRY_'.length).toLowerCase().replace(/_/g, '.');
+    const key = envKey(name);
     // Other FERRY_* variables (FERRY_MQTT_URL, FERRY_CONNECT_URL…) belong to scripts and tests, not the worker.
     if (!isKnownKey(key)) continue;
     merged[key] = value;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError } from '../../../runtime/api';
-import { parseWorkerConfig } from '../../../runtime/config';
+import { parseWorkerConfig, unusedFerryEnv } from '../../../runtime/config';
 
 const registry = { FERRY_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7' };
 
@@ -134,6 +134,18 @@ describe('parseWorkerConfig', () => {
       offsetFlushIntervalMs: 2500,
       producerOverrides: { 'linger.ms': '7' },
     });
+  });
+
+  it('lists the FERRY_* variables it ignores', () => {
+    expect(
+      unusedFerryEnv({
+        FERRY_MQTT_URL: 'x',
+        FERRY_REST_PORT: '1',
+        FERRY_RESTPORT: '2',
+        FERRY_PRODUCER_ACKS: 'all',
+        HOME: '/',
+      }),
+    ).toEqual(['FERRY_MQTT_URL', 'FERRY_RESTPORT']);
   });
 
   it('names the environment variable a bad value came from', () => {
