@@ -599,11 +599,11 @@ function compileRequiredToConnect(schema: Schema): ToConnect {
 /** A decimal string (e.g. "-12.30") as the big-endian two's-complement bytes of its unscaled value. */
 export function decimalToBytes(text: string, scale: number): Buffer {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error(`'${text}' is not a decimal number`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error('not a decimal number');
   const sign = m[1] === '-' ? -1n : 1n;
   let frac = m[3] ?? '';
   if (frac.length > scale) {
-    if (/[1-9]/.test(frac.slice(scale))) throw new Error(`'${text}' has more than ${scale} decimal places`);
+    if (/[1-9]/.test(frac.slice(scale))) throw new Error(`more than ${scale} decimal places`);
     frac = frac.slice(0, scale);
   }
   frac = frac.padEnd(scale, '0');

@@ -254,7 +254,9 @@ export class JsonConverter implements Converter {
     try {
       doc = JSON.parse(bytes.toString('utf8'));
     } catch (err) {
-      throw new RecordError(`not valid JSON: ${(err as Error).message}`, { cause: err });
+      // Node's message quotes the input; the payload is logged only with errors.log.include.messages.
+      const reason = (err as Error).message.replace(/,? ".*" is not valid JSON$/s, '');
+      throw new RecordError(`not valid JSON: ${reason}`);
     }
     if (!this.schemasEnable) return { value: doc };
     if (

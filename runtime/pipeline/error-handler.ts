@@ -145,6 +145,15 @@ export class ErrorHandler {
     if (this.policy.tolerance === 'none') {
       throw new TaskFailedError(`Tolerance exceeded in error handler: ${failure.message}`, { cause });
     }
+    if (isRetriable(cause)) {
+      // An outage (registry or broker unreachable) is not the record's fault: tolerating it would skip or
+      // dead-letter good records, so the task fails and the record stays unacknowledged.
+      throw new TaskFailedError(
+        `${failure.message} (still failing after errors.retry.timeout=${this.policy.retryTimeoutMs} ms; ` +
+          'outages are never tolerated, the record is kept)',
+        { cause },
+      );
+    }
     if (this.policy.deadLetterTopic === '') {
       this.ctx.count('skipped', stage);
       // Never silently: a skipped record always leaves a log line, even with errors.log.enable=false.

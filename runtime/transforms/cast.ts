@@ -43,12 +43,11 @@ export function castValue(value: unknown, target: Target): unknown {
   else if (typeof value === 'bigint') n = Number(value);
   else if (value instanceof Date && target === 'int64') n = value.getTime();
   else if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) n = Number(value);
-  else throw new RecordError(`Cast: cannot cast ${kindOf(value)} '${scalarText(value)}' to ${target}`);
+  else throw new RecordError(`Cast: cannot cast this ${kindOf(value)} to ${target}`);
   if (target === 'float32' || target === 'float64') return n;
   const i = Math.trunc(n);
   const [min, max] = RANGES[target] ?? [-Infinity, Infinity];
-  if (!Number.isFinite(i) || i < min || i > max)
-    throw new RecordError(`Cast: ${scalarText(value)} is out of range for ${target}`);
+  if (!Number.isFinite(i) || i < min || i > max) throw new RecordError(`Cast: value is out of range for ${target}`);
   return i;
 }
 

@@ -149,7 +149,7 @@ export function compileDateFormat(pattern: string): DateFormat {
     },
     parse(text: string): Date {
       const m = re.exec(text);
-      if (!m) throw new Error(`'${text}' does not match the date format '${pattern}'`);
+      if (!m) throw new Error(`value does not match the date format '${pattern}'`);
       const p: Parts = { y: 1970, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0, offsetMin: 0 };
       setters.forEach((set, i) => set(m[i + 1] as string, p));
       const hour = p.h !== undefined ? (p.h % 12) + (p.pm ? 12 : 0) : p.H;

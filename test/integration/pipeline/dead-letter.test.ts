@@ -59,7 +59,7 @@ describe('dead-letter queue on real Kafka', () => {
     expect(h.get('__connect.errors.stage')).toBe('TRANSFORMATION');
     expect(h.get('__connect.errors.class.name')).toBe('org.apache.kafka.connect.transforms.Cast$Value');
     expect(h.get('__connect.errors.exception.class.name')).toBe('RecordError');
-    expect(h.get('__connect.errors.exception.message')).toMatch(/cannot cast string 'warm' to float64/);
+    expect(h.get('__connect.errors.exception.message')).toMatch(/cannot cast this string to float64/);
     expect(h.get('__connect.errors.exception.stacktrace')).toMatch(/RecordError/);
   });
 

@@ -143,6 +143,24 @@ describe('source pipeline', () => {
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
     expect(JSON.stringify(lines)).not.toContain('21.5');
 
+    // Parse errors do not echo the payload into the log either.
+    const sink = testContext();
+    const sp = await createSinkPipeline(
+      { 'value.converter': 'json', 'errors.tolerance': 'all', 'errors.log.enable': 'true' },
+      noDefaults,
+      sink.ctx,
+    );
+    await sp.process({
+      topic: 't',
+      partition: 0,
+      offset: 1,
+      key: null,
+      value: Buffer.from('{"pin": 4711 oops'),
+      headers: [],
+    });
+    expect(sink.lines.some((l) => l.level === 'error')).toBe(true);
+    expect(JSON.stringify(sink.lines)).not.toContain('4711');
+
     const logged = testContext();
     const p2 = await createSourcePipeline(
       {
@@ -315,6 +333,27 @@ describe('retries', () => {
       }),
     );
     await expect(p).rejects.toBeInstanceOf(UnavailableError);
+  });
+  it('never tolerates an outage: exhausted retries fail the task even with tolerance all', async () => {
+    const { ctx, deadLetters } = testContext();
+    const h = new ErrorHandler(
+      policy({
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': 'dlq',
+        'errors.retry.timeout': '20',
+        'errors.retry.delay.max.ms': '5',
+      }),
+      ctx,
+    );
+    const failure = await Promise.resolve(
+      h.run('VALUE_CONVERTER', 'io.confluent.connect.avro.AvroConverter', () => {
+        throw new UnavailableError('schema registry unreachable');
+      }),
+    ).catch((e: unknown) => e);
+    await expect(
+      h.fail(failure, { topic: 't', deadLetter: () => ({ key: null, value: null, headers: [] }) }),
+    ).rejects.toThrow(/outages are never tolerated/);
+    expect(deadLetters).toEqual([]);
   });
 });
 
