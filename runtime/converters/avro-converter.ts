@@ -20,6 +20,7 @@ import type { Converter, ConverterDefinition, ConverterSettings } from './types'
 
 const MAGIC_BYTE = 0;
 const HEADER_LENGTH = 5;
+const MAX_CACHED_SCHEMAS = 1000;
 
 /** The resolved settings of one Avro converter. */
 export interface AvroConverterOptions {
@@ -170,6 +171,8 @@ export class AvroConverter implements Converter {
         ids: new Map(),
         pending: new Map(),
       };
+      // Bounded: a connector inventing a new schema per record must not grow memory without limit.
+      if (this.byText.size >= MAX_CACHED_SCHEMAS) this.byText.clear();
       this.byText.set(avroJson, entry);
     }
     this.byObject.set(schema, entry);

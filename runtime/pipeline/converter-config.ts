@@ -22,9 +22,10 @@ function prefixed(config: RawConfig, prefix: string): Record<string, string> {
 }
 
 /**
- * Which converter a role uses and with which settings. The connector's `<role>.converter` wins over the worker's;
- * the worker's sub-settings (e.g. `value.converter.schema.registry.url`) apply when the connector keeps the
- * worker's converter, with the connector's own sub-settings on top.
+ * Which converter a role uses and with which settings. The connector's `<role>.converter` wins over the worker's,
+ * and its sub-settings over the worker's (e.g. `value.converter.schema.registry.url`). The worker's sub-settings
+ * apply even when the connector picks another converter (each converter reads only its own keys), so a connector
+ * switching to Avro needs no registry URL of its own.
  */
 export function chooseConverter(
   raw: RawConfig,
@@ -45,8 +46,7 @@ export function chooseConverter(
   if (role === 'header' && !definition.headerConverter) {
     issues.push({ key: classKey, message: `'${name}' cannot be used as a header converter` });
   }
-  const keepsWorkers = own === undefined || findConverter(workerName) === definition;
-  const settings = { ...(keepsWorkers ? prefixed(defaults, prefix) : {}), ...prefixed(raw, prefix) };
+  const settings = { ...prefixed(defaults, prefix), ...prefixed(raw, prefix) };
   for (const issue of definition.validate(settings, role === 'key')) {
     issues.push({ key: `${prefix}${issue.key}`, message: issue.message });
   }

@@ -393,7 +393,13 @@ describe('configuration', () => {
       { key: 'value.converter.schema.registry.url', message: 'required by the Avro converter' },
     ]);
     expect(validatePipelineConfig({}, { 'value.converter.schema.registry.url': 'http://127.0.0.1:8081' })).toEqual([]);
-    // The worker's sub-settings do not leak into a converter the connector chose itself.
+    // The worker's registry URL serves a connector that switches its keys to Avro; other converters ignore it.
+    expect(
+      validatePipelineConfig(
+        { 'key.converter': 'avro', 'value.converter': 'json' },
+        { 'key.converter.schema.registry.url': 'http://127.0.0.1:8081' },
+      ),
+    ).toEqual([]);
     expect(
       validatePipelineConfig(
         { 'value.converter': 'json' },
