@@ -4,6 +4,7 @@ import {
   Schemas,
   TaskFailedError,
   UnavailableError,
+  errorTrace,
   type SourceRecord,
 } from '../../../runtime/api';
 import {
@@ -474,5 +475,34 @@ describe('configuration', () => {
       schema: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'a' }], optional: false },
       payload: { a: 1 },
     });
+  });
+});
+
+describe('secrets', () => {
+  it('never puts registry credentials into errors (DLQ stack traces) or log lines', async () => {
+    const secret = 's3cr3t-pw';
+    for (const settings of [
+      {
+        'value.converter.schema.registry.url': 'http://127.0.0.1:9/apis/ccompat/v7',
+        'value.converter.basic.auth.user.info': `ferry:${secret}`,
+      },
+      {
+        'value.converter.schema.registry.url': `http://ferry:${secret}@127.0.0.1:9/apis/ccompat/v7`,
+        'value.converter.basic.auth.credentials.source': 'URL',
+      },
+    ]) {
+      const { ctx, lines } = testContext();
+      const p = await createSourcePipeline(
+        { 'value.converter': 'avro', ...settings, 'errors.log.enable': 'true', 'errors.log.include.messages': 'true' },
+        noDefaults,
+        ctx,
+      );
+      const err = await p.process(sourceRecord({ valueSchema: Schemas.STRING, value: 'x' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskFailedError);
+      expect(errorTrace(err)).toMatch(/unreachable/);
+      expect(errorTrace(err)).not.toContain(secret);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(JSON.stringify(lines)).not.toContain(secret);
+    }
   });
 });
