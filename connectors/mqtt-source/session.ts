@@ -304,13 +304,20 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.lastErr = undefined;
     const sessionPresent = packet.sessionPresent && !this.opts.cleanStart;
     this.ledger.newEpoch(sessionPresent);
-    this.startKeepalive();
-    // A resumed session keeps its subscriptions; a new one (first start, expired, or broker lost it) needs them again.
-    if (!packet.sessionPresent && this.opts.subscriptions.length > 0) {
+    // The broker may impose its own keep alive (MQTT 5 Server Keep Alive).
+    this.startKeepalive(packet.properties?.serverKeepAlive ?? this.opts.keepaliveSeconds);
+    // A new session (first start, expired, or lost by the broker) needs the subscriptions again. On MQTT 5 a resumed
+    // one is subscribed again too, so a changed mqtt.topics takes effect; Retain Handling 1 keeps the broker from
+    // resending retained messages for subscriptions that already exist. On 3.1.1 that would resend every retained
+    // message on each reconnect, so a resumed session keeps the subscriptions it has (see docs/mqtt-source.md).
+    const resubscribe = !packet.sessionPresent || this.opts.protocolVersion === 5;
+    if (resubscribe && this.opts.subscriptions.length > 0) {
       this.write({
         cmd: 'subscribe',
         messageId: this.allocPacketId(),
-        subscriptions: this.opts.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })),
+        subscriptions: this.opts.subscriptions.map((s) =>
+          this.opts.protocolVersion === 5 ? { topic: s.topic, qos: s.qos, rh: 1 } : { topic: s.topic, qos: s.qos },
+        ),
       });
     }
     this.emit('connected', { server: label, sessionPresent: packet.sessionPresent });
@@ -426,8 +433,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     socket.write(mqttPacket.generate(packet, { protocolVersion: this.opts.protocolVersion }));
   }
 
-  private startKeepalive(): void {
-    const periodMs = this.opts.keepaliveSeconds * 1000;
+  private startKeepalive(keepaliveSeconds: number): void {
+    const periodMs = keepaliveSeconds * 1000;
     if (periodMs <= 0) return;
     this.lastWriteMs = Date.now();
     this.lastReadMs = Date.now();
@@ -444,7 +451,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
         now - this.pingOutstandingSinceMs > periodMs &&
         now - this.lastReadMs > periodMs
       ) {
-        this.onConnectionLost(socket, new Error(`no PINGRESP within ${this.opts.keepaliveSeconds} s`));
+        this.onConnectionLost(socket, new Error(`no PINGRESP within ${keepaliveSeconds} s`));
         return;
       }
       if (now - this.lastWriteMs >= periodMs - tickMs) {

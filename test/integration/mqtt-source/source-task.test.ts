@@ -182,6 +182,29 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     expect(b.h.payloads()).toEqual(['marker']);
   });
 
+  it('keeps the connection alive while acks are held and reads are paused', async () => {
+    const root = uniqueId('keepalive');
+    const { task, h } = await start(
+      uniqueId('c'),
+      baseConfig(version, root, { 'mqtt.keepalive.seconds': '1', 'mqtt.max.in.flight': '2' }),
+      { kind: 'hold' },
+    );
+    await subscribed(h);
+    const p = await pub();
+    for (let i = 0; i < 5; i++) await p.publishAsync(`${root}/d/x`, `k${i}`, { qos: 1 });
+    await h.until(() => h.sent.length >= 2);
+    // Three keep-alive periods with the window full: the broker would cut a silent client after 1.5.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(h.counters.get('connects')).toBe(1);
+    expect(h.counters.get('connection_errors')).toBeUndefined();
+    expect(h.sent).toHaveLength(2);
+    h.mode = { kind: 'immediate' };
+    for (const s of [...h.sent]) h.complete(s);
+    await h.untilPayload('k4');
+    expect(h.payloads()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    expect(task.lastError).toBeUndefined();
+  });
+
   it('two tasks on a shared subscription receive everything exactly once between them', async () => {
     const root = uniqueId('shared');
     const connectorName = uniqueId('c');
