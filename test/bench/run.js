@@ -13,6 +13,7 @@ const { notBuiltReason, STUB } = require('./lib/ferry');
 const baselines = require('./scenarios/baselines');
 const ferry = require('./scenarios/ferry');
 const report = require('./lib/report');
+const { summarize } = require('./lib/profile');
 
 const DOC = path.join(common.ROOT, 'docs', 'benchmarks.md');
 
@@ -133,7 +134,7 @@ function plan(s) {
       label: `Ferry ${s.rssTasks} tasks on one worker`,
       group: 'ferry',
       kind: 'resource',
-      estimateMs: tp + 60000,
+      estimateMs: 90000,
       run: (c) => ferry.manyTasks(c),
     },
     {
@@ -175,6 +176,27 @@ function context(s, runId) {
     track: (w) => workers.push(w),
     workers,
   };
+}
+
+/** Summaries of the CPU profiles the scenario's workers wrote (BENCH_PROFILE=1). */
+function profiles(workers) {
+  const out = [];
+  for (const w of workers) {
+    if (!w.profileFile || !fs.existsSync(w.profileFile)) continue;
+    try {
+      const p = summarize(w.profileFile);
+      out.push(p);
+      console.log(
+        `[bench]   profile ${p.file} (${p.busyMs} ms busy): ${p.byArea
+          .slice(0, 8)
+          .map((a) => `${a.name} ${a.pct} %`)
+          .join(', ')}`,
+      );
+    } catch (err) {
+      out.push({ file: path.basename(w.profileFile), error: err.message });
+    }
+  }
+  return out;
 }
 
 function printResult(sc) {
@@ -248,7 +270,9 @@ async function main() {
         }
       } finally {
         // Whatever a scenario left running (it stops its own on every path; this is the safety net).
-        for (const w of ctx.workers.splice(0)) await w.stop().catch(() => undefined);
+        const workers = ctx.workers.splice(0);
+        for (const w of workers) await w.stop().catch(() => undefined);
+        if (s.profile) sc.profiles = profiles(workers);
       }
       sc.seconds = Math.round((Date.now() - st) / 100) / 10;
     }

@@ -55,7 +55,9 @@ function settings() {
     sinkWindow: intEnv('BENCH_SINK_WINDOW', 1000),
     partitions: intEnv('BENCH_PARTITIONS', 3),
     rssTasks: intEnv('BENCH_RSS_TASKS', 20),
-    failoverTimeoutMs: intEnv('BENCH_FAILOVER_TIMEOUT_S', 60) * 1000,
+    rssMode: process.env.BENCH_RSS_MODE === 'connectors' ? 'connectors' : 'tasks',
+    profile: process.env.BENCH_PROFILE === '1',
+    failoverTimeoutMs: intEnv('BENCH_FAILOVER_TIMEOUT_S', 30) * 1000,
     // A throughput scenario that has not finished by then reports what arrived so far.
     scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_S', quick ? 40 : 75) * 1000,
     // The whole run must leave `make bench` (stack check + build) inside 10 minutes.

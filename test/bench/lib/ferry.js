@@ -76,7 +76,18 @@ class Worker {
     const log = fs.openSync(this.logFile, 'a');
     const { settings: s, cluster: c } = this;
     const t0 = performance.now();
-    this.proc = spawnOwned(process.execPath, [BIN, 'worker'], {
+    // BENCH_PROFILE=1: a V8 CPU profile per worker process, written when it exits gracefully.
+    this.profileFile = s.profile
+      ? path.join(RESULTS_DIR, 'profiles', `${c.groupId}-${this.label}-${this.port}.cpuprofile`)
+      : null;
+    const nodeArgs = this.profileFile
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${path.dirname(this.profileFile)}`,
+          `--cpu-prof-name=${path.basename(this.profileFile)}`,
+        ]
+      : [];
+    this.proc = spawnOwned(process.execPath, [...nodeArgs, BIN, 'worker'], {
       cwd: ROOT,
       stdio: ['ignore', log, log],
       env: {
