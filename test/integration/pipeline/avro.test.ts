@@ -2,8 +2,8 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { SchemaBuilder, Schemas, type Schema, type SourceRecord } from '../../../runtime/api';
 import { createSinkPipeline, createSourcePipeline } from '../../../runtime/pipeline';
 import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { pipelineContext } from './helpers';
+import { freePort, stackEnv } from '../../helpers/stack';
+import { Forwarder, pipelineContext } from './helpers';
 
 describe('Avro converter against the real schema registry', () => {
   const { registry } = stackEnv();
@@ -177,5 +177,44 @@ describe('Avro converter against the real schema registry', () => {
     });
     expect(out).toBeNull();
     expect(dead).toHaveLength(1);
+  });
+});
+
+describe('Avro converter registry credentials', () => {
+  const { registry } = stackEnv();
+  const target = new URL(registry);
+
+  it('sends basic.auth.user.info as HTTP basic auth (through a forwarder to the real registry)', async () => {
+    const forwarder = new Forwarder(await freePort(), target);
+    await forwarder.up();
+    try {
+      const p = await createSourcePipeline(
+        {
+          'value.converter': 'avro',
+          'value.converter.schema.registry.url': `http://127.0.0.1:${forwarder.port}${target.pathname}`,
+          'value.converter.basic.auth.credentials.source': 'USER_INFO',
+          'value.converter.basic.auth.user.info': 'ferry:pa55',
+        },
+        {},
+        pipelineContext(() => Promise.reject(new Error('no dead-letter queue in this test'))),
+      );
+      const topic = uniqueId('avro-auth');
+      const out = await p.process({
+        topic,
+        key: null,
+        valueSchema: Schemas.STRING,
+        value: 'hello',
+        headers: [],
+        sourcePartition: {},
+        sourceOffset: {},
+      });
+      expect(await new SchemaRegistry({ host: registry }).decode(out?.value as Buffer)).toBe('hello');
+      const expected = `Basic ${Buffer.from('ferry:pa55').toString('base64')}`;
+      expect(forwarder.requests.some((r) => r.toLowerCase().includes(`authorization: ${expected.toLowerCase()}`))).toBe(
+        true,
+      );
+    } finally {
+      await forwarder.down();
+    }
   });
 });

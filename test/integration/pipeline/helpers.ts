@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../../../runtime/api';
 import type { DeadLetterWriter, PipelineContext } from '../../../runtime/pipeline';
@@ -106,4 +107,46 @@ export function headersOf(m: Kafka.Message): Map<string, string> {
     for (const [k, v] of Object.entries(h)) out.set(k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
   }
   return out;
+}
+
+/**
+ * A loopback TCP forwarder in front of the real registry: closing it makes the registry unreachable (connection
+ * refused) without stopping the shared service. (A dedicated Apicurio cannot start beside the shared one yet:
+ * both bind the management port 9000.)
+ */
+export class Forwarder {
+  /** The start of every request seen, to check what the client sends (e.g. basic auth). */
+  readonly requests: string[] = [];
+
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly target: URL,
+  ) {}
+
+  up(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection(Number(this.target.port), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.on('data', (chunk: Buffer) =>
+        this.requests.push(chunk.toString('latin1', 0, Math.min(chunk.length, 2048))),
+      );
+      client.pipe(upstream).pipe(client);
+    });
+    this.server = server;
+    return new Promise((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
+  }
+
+  down(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = undefined;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
 }

@@ -1,46 +1,9 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { SchemaBuilder, Schemas } from '../../../runtime/api';
 import { createSourcePipeline, type ProducerRecord } from '../../../runtime/pipeline';
 import { uniqueId } from '../../helpers/ids';
 import { freePort, stackEnv } from '../../helpers/stack';
-import { pipelineContext } from './helpers';
-
-/**
- * A loopback TCP forwarder in front of the real registry: closing it makes the registry unreachable (connection
- * refused) without stopping the shared service. (A dedicated Apicurio cannot start beside the shared one yet:
- * both bind the management port 9000.)
- */
-class Forwarder {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  constructor(
-    readonly port: number,
-    private readonly target: URL,
-  ) {}
-
-  up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection(Number(this.target.port), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    this.server = server;
-    return new Promise((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
-  }
-
-  down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    const server = this.server;
-    this.server = undefined;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
+import { Forwarder, pipelineContext } from './helpers';
 
 describe('schema registry outage', () => {
   const { registry } = stackEnv();
