@@ -24,6 +24,11 @@ export interface PipelineConfigKey {
 
 const ROLES: readonly ConverterRole[] = ['key', 'value', 'header'];
 
+/** Every converter setting by name (without prefix). */
+const ANY_CONVERTER_KEYS = new Map<string, ConfigProperty>(
+  CONVERTER_DEFINITIONS.flatMap((d) => Object.entries(d.configKeys)),
+);
+
 /**
  * Every problem with the converter, transforms/predicates and errors.* keys of a connector config, each naming
  * its key. Builds nothing that does I/O.
@@ -47,12 +52,22 @@ export function pipelineConfigKeys(raw: RawConfig): PipelineConfigKey[] {
     'x-display-name': `${role[0]?.toUpperCase()}${role.slice(1)} converter class`,
   });
   for (const role of ROLES) out.push({ key: `${role}.converter`, group: 'Common', property: converterKey(role) });
-  // Converter sub-settings of the converters named here, so secrets among them (registry credentials) are known.
+  // Converter sub-settings of the converters named here, and any sub-setting given, so that secrets among them
+  // (registry credentials) are known as secrets even when the converter itself is the worker's default.
+  const seen = new Set<string>();
+  const addSub = (key: string, p: ConfigProperty): void => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ key, group: 'Common', property: { ...p, 'x-importance': 'LOW' } });
+  };
   for (const role of ROLES) {
-    const def = raw[`${role}.converter`] !== undefined ? findConverter(raw[`${role}.converter`] as string) : undefined;
-    if (def === undefined) continue;
-    for (const [k, p] of Object.entries(def.configKeys)) {
-      out.push({ key: `${role}.converter.${k}`, group: 'Common', property: { ...p, 'x-importance': 'LOW' } });
+    const named = raw[`${role}.converter`];
+    const def = named !== undefined ? findConverter(named) : undefined;
+    for (const [k, p] of Object.entries(def?.configKeys ?? {})) addSub(`${role}.converter.${k}`, p);
+    for (const key of Object.keys(raw)) {
+      if (!key.startsWith(`${role}.converter.`)) continue;
+      const p = ANY_CONVERTER_KEYS.get(key.slice(`${role}.converter.`.length));
+      if (p !== undefined) addSub(key, p);
     }
   }
   out.push({

@@ -453,6 +453,9 @@ describe('configuration', () => {
     expect(byKey.get('transforms')?.group).toBe('Transforms');
     expect(byKey.get('predicates')?.group).toBe('Predicates');
     expect(byKey.get('value.converter.basic.auth.user.info')?.property['x-secret']).toBe(true);
+    // A secret given for the worker's default converter is known as a secret too.
+    const implicit = pipelineConfigKeys({ 'key.converter.basic.auth.user.info': 'u:p' });
+    expect(implicit.find((k) => k.key === 'key.converter.basic.auth.user.info')?.property['x-secret']).toBe(true);
   });
 
   it('lists every plugin with Connect class names', () => {
