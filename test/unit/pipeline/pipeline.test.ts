@@ -484,7 +484,7 @@ describe('configuration', () => {
 describe('secrets', () => {
   it('never puts registry credentials into errors (DLQ stack traces) or log lines', async () => {
     const secret = 's3cr3t-pw';
-    for (const settings of [
+    const variants: Record<string, string>[] = [
       {
         'value.converter.schema.registry.url': 'http://127.0.0.1:9/apis/ccompat/v7',
         'value.converter.basic.auth.user.info': `ferry:${secret}`,
@@ -493,7 +493,8 @@ describe('secrets', () => {
         'value.converter.schema.registry.url': `http://ferry:${secret}@127.0.0.1:9/apis/ccompat/v7`,
         'value.converter.basic.auth.credentials.source': 'URL',
       },
-    ]) {
+    ];
+    for (const settings of variants) {
       const { ctx, lines } = testContext();
       const p = await createSourcePipeline(
         { 'value.converter': 'avro', ...settings, 'errors.log.enable': 'true', 'errors.log.include.messages': 'true' },
