@@ -129,9 +129,10 @@ const sinkProperties: Record<string, ConfigProperty> = {
   },
   'mqtt.user.properties.from.headers': {
     type: 'boolean',
-    default: true,
     description:
-      'MQTT 5: send every Kafka header as a user property (values as text; bytes as UTF-8). Ignored with 3.1.1.',
+      'MQTT 5: send every Kafka header as a user property (values as text; bytes as UTF-8). Default: true, except ' +
+      "with mqtt.payload.format=envelope, where the envelope's own user properties are sent (the headers Ferry's " +
+      'MQTT source adds would only repeat them). Ignored with 3.1.1.',
     'x-importance': 'LOW',
     'x-group': GROUP,
   },
@@ -307,7 +308,7 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
     payloadTemplate,
     nullValue,
     maxInFlight,
-    userPropertiesFromHeaders: configBoolean(values, 'mqtt.user.properties.from.headers') ?? true,
+    userPropertiesFromHeaders: configBoolean(values, 'mqtt.user.properties.from.headers') ?? format !== 'envelope',
     messageExpirySeconds: expiry,
     contentType,
     responseTopic,

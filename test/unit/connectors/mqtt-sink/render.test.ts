@@ -72,9 +72,14 @@ describe('renderRecord', () => {
     expect(() => render(env, record({ value: 'not a struct' }))).toThrow(RecordError);
   });
 
-  it('passes envelope user properties and MQTT 5 fields on, then the headers', () => {
+  it('passes envelope user properties and MQTT 5 fields on, without the headers unless asked', () => {
+    const value = { payload: Buffer.from('x'), user_properties: { a: '1' } };
+    const headers = [{ key: 'mqtt.topic', value: 'in/x' }];
+    expect(render({ 'mqtt.payload.format': 'envelope' }, record({ value, headers }))?.options.properties).toEqual({
+      userProperties: { a: '1' },
+    });
     const m = render(
-      { 'mqtt.payload.format': 'envelope' },
+      { 'mqtt.payload.format': 'envelope', 'mqtt.user.properties.from.headers': true },
       record({
         value: {
           payload: Buffer.from('x'),

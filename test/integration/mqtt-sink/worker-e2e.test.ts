@@ -1,0 +1,250 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import Kafka from 'node-rdkafka';
+import { randomBytes } from 'node:crypto';
+import { uniqueId } from '../../helpers/ids';
+import { stackEnv } from '../../helpers/stack';
+import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+
+const STRING = 'org.apache.kafka.connect.storage.StringConverter';
+const AVRO = 'io.confluent.connect.avro.AvroConverter';
+
+interface Got {
+  topic: string;
+  payload: Buffer;
+  packet: IPublishPacket;
+}
+
+async function createTopic(kafka: string, topic: string, partitions: number): Promise<void> {
+  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
+  try {
+    await new Promise<void>((resolve, reject) =>
+      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, (err) =>
+        err ? reject(new Error(err.message)) : resolve(),
+      ),
+    );
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function produce(
+  kafka: string,
+  messages: { topic: string; partition: number; key: string; value: Buffer; headers?: Record<string, string>[] }[],
+): Promise<void> {
+  const producer = new Kafka.HighLevelProducer({ 'bootstrap.servers': kafka, acks: -1 } as Kafka.ProducerGlobalConfig);
+  await new Promise<void>((resolve, reject) =>
+    producer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
+  );
+  try {
+    await Promise.all(
+      messages.map(
+        (m) =>
+          new Promise<void>((resolve, reject) =>
+            producer.produce(m.topic, m.partition, m.value, m.key, Date.now(), m.headers ?? [], (err) =>
+              err ? reject(new Error(String(err))) : resolve(),
+            ),
+          ),
+      ),
+    );
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+}
+
+async function subscribe(url: string, filter: string): Promise<{ client: MqttClient; got: Got[] }> {
+  const client = await mqtt.connectAsync(url, { clientId: uniqueId('e2esub'), protocolVersion: 5 });
+  const got: Got[] = [];
+  client.on('message', (topic, payload, packet) => got.push({ topic, payload, packet }));
+  await client.subscribeAsync(filter, { qos: 1, rap: true });
+  return { client, got };
+}
+
+describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () => {
+  const { kafka, registry, mqtt: mqttUrl } = stackEnv();
+  const cluster = freshCluster('sinke2e');
+  let w: WorkerHandle;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    // A fresh cluster's worker sometimes dies at start with "cannot read the end of …-offsets: Not leader for
+    // partition" (internal topics just created; reported to the runtime's owner). That is not what this file tests,
+    // so it tries up to three times, each with fresh internal topics.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        w = await startWorker(attempt === 1 ? cluster : freshCluster('sinke2e'));
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync()));
+    await w?.stop();
+  });
+
+  it('publishes Avro records as JSON on templated topics; offsets REST shows and resets the group', async () => {
+    const topic = uniqueId('sink-avro');
+    const base = uniqueId('e2e');
+    await createTopic(kafka, topic, 2);
+    const schemaRegistry = new SchemaRegistry({ host: registry });
+    const { id } = await schemaRegistry.register(
+      {
+        type: SchemaType.AVRO,
+        schema: JSON.stringify({
+          type: 'record',
+          name: 'Command',
+          namespace: 'io.ferry.test',
+          fields: [
+            { name: 'kind', type: 'string' },
+            { name: 'level', type: 'int' },
+            { name: 'note', type: ['null', 'string'], default: null },
+          ],
+        }),
+      },
+      { subject: `${topic}-value` },
+    );
+    const N = 40;
+    const messages = await Promise.all(
+      Array.from({ length: N }, async (_, i) => ({
+        topic,
+        partition: i % 2,
+        key: `dev${i % 4}`,
+        value: await schemaRegistry.encode(id, { kind: i % 3 === 0 ? 'reboot' : 'ping', level: i, note: null }),
+        headers: [{ trace: `t${i}` }],
+      })),
+    );
+    await produce(kafka, messages);
+    const sub = await subscribe(mqttUrl, `${base}/#`);
+    clients.push(sub.client);
+
+    const name = uniqueId('sink');
+    const created = await rest(w.url, 'POST', '/connectors', {
+      name,
+      config: {
+        'connector.class': 'io.ferry.connect.mqtt.MqttSinkConnector',
+        'tasks.max': '1',
+        topics: topic,
+        'key.converter': STRING,
+        'value.converter': AVRO,
+        'value.converter.schema.registry.url': registry,
+        'mqtt.server.uri': mqttUrl,
+        'mqtt.topic': `${base}/\${key}/\${value.kind}`,
+        'mqtt.qos': '1',
+      },
+    });
+    expect(created.status).toBe(201);
+
+    await eventually(() => Promise.resolve(sub.got.length >= N), 90_000, `${N} MQTT messages`);
+    const byLevel = new Map(sub.got.map((g) => [(JSON.parse(g.payload.toString()) as { level: number }).level, g]));
+    expect(byLevel.size).toBe(N);
+    for (let i = 0; i < N; i++) {
+      const g = byLevel.get(i);
+      expect(g?.topic).toBe(`${base}/dev${i % 4}/${i % 3 === 0 ? 'reboot' : 'ping'}`);
+      expect(JSON.parse(g?.payload.toString() ?? '')).toEqual({
+        kind: i % 3 === 0 ? 'reboot' : 'ping',
+        level: i,
+        note: null,
+      });
+      expect(g?.packet.qos).toBe(1);
+      expect(g?.packet.properties?.userProperties).toEqual({ trace: `t${i}` });
+    }
+
+    // The consumer group's committed offsets, as Connect shows them.
+    const committed = await eventually(
+      async () => {
+        const r = await rest(w.url, 'GET', `/connectors/${name}/offsets`);
+        const offsets = (r.body?.offsets ?? []) as {
+          partition: { kafka_partition: number };
+          offset: { kafka_offset: number };
+        }[];
+        const total = offsets.reduce((sum, o) => sum + o.offset.kafka_offset, 0);
+        return total === N ? offsets : undefined;
+      },
+      60_000,
+      'committed offsets of every record',
+    );
+    expect(committed.map((o) => o.partition.kafka_partition).sort()).toEqual([0, 1]);
+
+    // Stop, reset the offsets, resume: everything is published again.
+    expect((await rest(w.url, 'PUT', `/connectors/${name}/stop`)).status).toBe(204);
+    await eventually(
+      async () => (await rest(w.url, 'DELETE', `/connectors/${name}/offsets`)).status === 200,
+      60_000,
+      'offsets reset',
+    );
+    expect((await rest(w.url, 'PUT', `/connectors/${name}/resume`)).status).toBe(202);
+    await eventually(() => Promise.resolve(sub.got.length >= 2 * N), 90_000, 'the records published again');
+    expect(sub.got.length).toBe(2 * N);
+    await rest(w.url, 'DELETE', `/connectors/${name}`);
+  });
+
+  it('round-trips MQTT → Kafka → MQTT byte for byte with the source envelope', async () => {
+    const topic = uniqueId('sink-env');
+    const base = uniqueId('rt');
+    await createTopic(kafka, topic, 1);
+    const out = await subscribe(mqttUrl, `${base}/out/#`);
+    clients.push(out.client);
+    const avro = { 'value.converter': AVRO, 'value.converter.schema.registry.url': registry, 'key.converter': STRING };
+    const source = uniqueId('src');
+    const sink = uniqueId('snk');
+    expect(
+      (
+        await rest(w.url, 'POST', '/connectors', {
+          name: source,
+          config: {
+            'connector.class': 'MqttSourceConnector',
+            'tasks.max': '1',
+            'mqtt.server.uri': mqttUrl,
+            'mqtt.topics': `${base}/in/#`,
+            'kafka.topic': topic,
+            ...avro,
+          },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await rest(w.url, 'POST', '/connectors', {
+          name: sink,
+          config: {
+            'connector.class': 'MqttSinkConnector',
+            'tasks.max': '1',
+            topics: topic,
+            'mqtt.server.uri': mqttUrl,
+            'mqtt.topic': `${base}/out/\${value.topic}`,
+            'mqtt.payload.format': 'envelope',
+            ...avro,
+          },
+        })
+      ).status,
+    ).toBe(201);
+    await eventually(
+      async () => {
+        const s = await rest(w.url, 'GET', `/connectors/${source}/status`);
+        return s.body?.tasks?.[0]?.state === 'RUNNING';
+      },
+      60_000,
+      'the source task running',
+    );
+
+    const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('e2epub'), protocolVersion: 5 });
+    clients.push(pub);
+    const payloads = Array.from({ length: 10 }, (_, i) => (i === 0 ? Buffer.alloc(0) : randomBytes(64 + i)));
+    for (let i = 0; i < payloads.length; i++) {
+      await pub.publishAsync(`${base}/in/dev${i}`, payloads[i] as Buffer, {
+        qos: 1,
+        properties: { userProperties: { seq: String(i) } },
+      });
+    }
+    await eventually(() => Promise.resolve(out.got.length >= payloads.length), 90_000, 'the round-tripped messages');
+    for (let i = 0; i < payloads.length; i++) {
+      const g = out.got.find((m) => m.topic === `${base}/out/${base}/in/dev${i}`);
+      expect(g?.payload.equals(payloads[i] as Buffer)).toBe(true);
+      expect(g?.packet.properties?.userProperties).toEqual({ seq: String(i) });
+    }
+    await rest(w.url, 'DELETE', `/connectors/${source}`);
+    await rest(w.url, 'DELETE', `/connectors/${sink}`);
+  });
+});
