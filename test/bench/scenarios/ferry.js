@@ -317,11 +317,21 @@ async function failover(ctx) {
     for (const name of names) await workers[0].waitRunning(name, RUNNING_TIMEOUT_MS);
     // Let a rebalance triggered by the second worker settle before reading where tasks run.
     await sleep(2000);
-    const placement = {};
-    for (const name of names) {
-      const st = await workers[0].waitRunning(name, RUNNING_TIMEOUT_MS);
-      for (const t of st.tasks) placement[`${name}/${t.id}`] = t.worker_id;
+    // Where each task runs, as each worker tells it: in a cluster both answer the same.
+    const views = [];
+    for (const w of workers) {
+      const view = {};
+      for (const name of names) {
+        const st = await w.waitRunning(name, RUNNING_TIMEOUT_MS);
+        for (const t of st.tasks) view[`${name}/${t.id}`] = t.worker_id;
+      }
+      views.push(view);
     }
+    const placement = views[0];
+    if (JSON.stringify(views[0]) !== JSON.stringify(views[1]))
+      return {
+        skipped: `no cluster yet: the two workers disagree on where tasks run (w1: ${JSON.stringify(views[0])}, w2: ${JSON.stringify(views[1])})`,
+      };
     const onWorker = (w) => Object.values(placement).filter((id) => String(id).endsWith(`:${w.port}`)).length;
     const victim = onWorker(workers[1]) > onWorker(workers[0]) ? workers[1] : workers[0];
     const survivor = victim === workers[0] ? workers[1] : workers[0];
@@ -330,10 +340,12 @@ async function failover(ctx) {
     const t0 = performance.now();
     victim.kill9();
     const timeoutMs = s.failoverTimeoutMs;
+    const lastSeen = {};
     const moved = await poll(
       async () => {
         for (const name of names) {
           const st = await survivor.status(name);
+          lastSeen[name] = st.tasks.map((t) => `${t.id}:${t.state}@${t.worker_id}`).join(',');
           const ok =
             st.tasks.length > 0 &&
             st.tasks.every((t) => t.state === 'RUNNING' && String(t.worker_id).endsWith(`:${survivor.port}`));
@@ -351,6 +363,7 @@ async function failover(ctx) {
         note: `tasks of the killed worker not RUNNING on the survivor within ${timeoutMs / 1000} s`,
         placement,
         tasksOnVictim: onWorker(victim),
+        survivorLastStatus: lastSeen,
       };
     const startFailures = workers.flatMap((w) => w.startFailures);
     return {
