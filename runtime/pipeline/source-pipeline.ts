@@ -18,7 +18,12 @@ export interface PipelineParts {
 export function fallbackBytes(v: unknown): Buffer | null {
   if (v === null || v === undefined) return null;
   if (Buffer.isBuffer(v)) return v;
-  return Buffer.from(stringOf(v), 'utf8');
+  try {
+    return Buffer.from(stringOf(v), 'utf8');
+  } catch {
+    // A value JSON cannot write (a cycle, a BigInt deep inside) must not stop its own dead-lettering.
+    return Buffer.from(Object.prototype.toString.call(v), 'utf8');
+  }
 }
 
 function headersAsText(headers: readonly Header[]): KafkaHeader[] {

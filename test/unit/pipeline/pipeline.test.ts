@@ -179,6 +179,19 @@ describe('source pipeline', () => {
     expect(errorLine?.obj).toMatchObject({ stage: 'VALUE_CONVERTER', topic: 'factory.press7', value: '{"temp":21.5}' });
   });
 
+  it('dead-letters a record whose value JSON cannot even write', async () => {
+    const { ctx, deadLetters } = testContext();
+    const p = await createSourcePipeline(
+      { ...json, 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq' },
+      noDefaults,
+      ctx,
+    );
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic['self'] = cyclic;
+    expect(await p.process(sourceRecord({ value: cyclic, originalBytes: undefined }))).toBeNull();
+    expect(deadLetters[0]?.value).toEqual(Buffer.from('[object Object]'));
+  });
+
   it('a DLQ write that fails fails the task (the record stays unacknowledged)', async () => {
     const { ctx } = testContext({ deadLetterFails: true });
     const p = await createSourcePipeline(
