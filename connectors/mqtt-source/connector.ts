@@ -64,12 +64,41 @@ export async function releaseMqttSourceTasks(taskConfigs: readonly RawConfig[], 
       options.reconnectPeriod = 0;
       options.manualConnect = false;
       if (options.protocolVersion === 5) options.properties = { sessionExpiryInterval: 0 };
-      const client = await mqtt.connectAsync(options);
-      await client.endAsync();
+      await endSession(options);
       logger.info({ clientId }, 'ended the MQTT session of a removed task');
     } catch (err) {
       logger.warn({ clientId, err: (err as Error).message }, 'could not end the MQTT session of a removed task');
     }
+  }
+}
+
+/** One clean connection, then a normal disconnect; rejects on error, refusal, or no CONNACK within the timeout. */
+async function endSession(options: ReturnType<typeof mqttClientOptions>): Promise<void> {
+  const client = mqtt.connect(options);
+  // mqtt.js throws on an 'error' event nobody listens to; failures are reported through the promise below.
+  client.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no CONNACK within ${options.connectTimeout ?? 30000} ms`)),
+        options.connectTimeout ?? 30000,
+      );
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      client.once('close', () => {
+        clearTimeout(timer);
+        reject(new Error('connection closed before CONNACK'));
+      });
+    });
+    await client.endAsync();
+  } finally {
+    client.end(true);
   }
 }
 

@@ -129,6 +129,27 @@ describe('MQTT source task when the broker fails', () => {
     }
   });
 
+  it('releaseTasks gives up (logged, not thrown) when the broker is unreachable', async () => {
+    const warnings: unknown[] = [];
+    const logger: Logger = { ...silent, warn: (o) => warnings.push(o), child: () => logger };
+    await svc.down();
+    try {
+      await mqttSourcePlugin.releaseTasks?.(
+        [
+          {
+            ...config(uniqueId('gone'), '5'),
+            'mqtt.task.client.id': uniqueId('gone'),
+            'mqtt.connect.timeout.ms': '1000',
+          },
+        ],
+        logger,
+      );
+    } finally {
+      await svc.up();
+    }
+    expect(warnings).toHaveLength(1);
+  });
+
   it('releaseTasks ends the persistent session of a removed task: what it had queued is gone', async () => {
     const root = uniqueId('release');
     const name = uniqueId('c');
