@@ -31,8 +31,14 @@ export const TASK_KEYS = {
   filters: 'mqtt.task.filters',
 } as const;
 
-/** The repo's schemas/ folder: a relative `mqtt.value.schema.file` is resolved against it. */
-export const SCHEMAS_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+/**
+ * The repo's schemas/ folder: a relative `mqtt.value.schema.file` is resolved against it. Two levels up from the
+ * sources, three from the build output (dist/connectors/mqtt-source).
+ */
+export const SCHEMAS_DIR =
+  [path.resolve(__dirname, '..', '..', 'schemas'), path.resolve(__dirname, '..', '..', '..', 'schemas')].find((d) =>
+    existsSync(path.join(d, 'avro')),
+  ) ?? path.resolve(__dirname, '..', '..', 'schemas');
 
 export const DEFAULT_MAX_IN_FLIGHT = 2000;
 

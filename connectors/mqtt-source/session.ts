@@ -390,11 +390,16 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
       arrivalTime: Date.now(),
     };
     let called = false;
-    this.onMessage(message, (err) => {
+    const complete: Complete = (err) => {
       if (called) return;
       called = true;
       this.complete(slot, err);
-    });
+    };
+    try {
+      this.onMessage(message, complete);
+    } catch (err) {
+      complete(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private complete(slot: Slot, err: Error | undefined): void {

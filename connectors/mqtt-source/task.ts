@@ -144,21 +144,23 @@ export class MqttSourceTask implements SourceTask {
   private onMessage(mapper: RecordMapper, message: InboundMessage, complete: Complete): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    ctx.metrics.count('received');
-    const record = mapper.toRecord(message);
+    // received / written / failed are counted by the runtime's source runner for every source connector; this
+    // task adds what only it knows: acknowledged, in_flight and the connection counters.
     ctx.metrics.gauge('in_flight', this.session?.inFlight ?? 0);
-    ctx.send(record, (err) => {
-      if (err) {
-        ctx.metrics.count('failed');
-        this.log?.error(
-          { err: err.message, topic: message.topic },
-          'record not delivered; its MQTT message stays unacknowledged',
-        );
-      } else {
-        ctx.metrics.count('written');
-      }
-      complete(err);
-    });
+    try {
+      ctx.send(mapper.toRecord(message), (err) => {
+        if (err) {
+          this.log?.error(
+            { err: err.message, topic: message.topic },
+            'record not delivered; its MQTT message stays unacknowledged',
+          );
+        }
+        complete(err);
+      });
+    } catch (err) {
+      // A runtime that refuses the record outright: never acknowledge it.
+      complete(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async stop(): Promise<void> {
