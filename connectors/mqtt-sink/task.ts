@@ -55,6 +55,7 @@ export class MqttSinkTask implements SinkTask {
   /** Handed over by `put`, not yet acked or rejected. */
   private outstanding = 0;
   private paused = false;
+  private connectedOnce = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private retryTimers = new Set<NodeJS.Timeout>();
@@ -78,6 +79,7 @@ export class MqttSinkTask implements SinkTask {
     ctx.signal.addEventListener('abort', () => this.wakeAll(), { once: true });
 
     client.on('connect', (connack) => {
+      this.connectedOnce = true;
       this.log?.info({ clientId, sessionPresent: connack.sessionPresent, inFlight: this.inFlight }, 'MQTT connected');
       if (this.paused) {
         this.paused = false;
@@ -85,7 +87,8 @@ export class MqttSinkTask implements SinkTask {
       }
     });
     client.on('close', () => {
-      if (this.state !== 'RUNNING' || this.paused) return;
+      // Before the first CONNACK start() is still waiting and nothing has been consumed: nothing to pause.
+      if (this.state !== 'RUNNING' || this.paused || !this.connectedOnce) return;
       this.paused = true;
       // Stop fetching until the broker is back; publishes in flight stay in mqtt.js's store and are resent.
       ctx.pause();
