@@ -40,7 +40,7 @@ test: up
 test-unit: $(NODE_STAMP)
 	@npx jest --ci --selectProjects unit
 
-test-integration: up
+test-integration: up build
 	@bash deploy/local/test-tools.sh
 	@eval "$$(bash $(STACK) env)" && npx jest --ci --selectProjects integration
 

@@ -291,7 +291,7 @@ up_registry() {
   # shellcheck disable=SC2086
   (cd "$REGISTRY_DATA" && start_bg registry "$LOGS/registry.log" "$java" $REGISTRY_HEAP \
     -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.http.host="$HOST" \
-    -Dquarkus.log.console.json=false \
+    -Dquarkus.log.console.json=false -Dquarkus.management.enabled=false \
     -Dapicurio.datasource.url="jdbc:h2:file:$REGISTRY_DATA/registry" \
     -Dregistry.datasource.url="jdbc:h2:file:$REGISTRY_DATA/registry" \
     -Dapicurio.datasource.jdbc.initial-size=2 -Dapicurio.datasource.jdbc.min-size=2 -jar "$jar")

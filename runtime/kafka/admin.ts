@@ -19,7 +19,7 @@ export class KafkaAdmin {
   constructor(private readonly conf: Record<string, string | number | boolean>) {}
 
   private admin(): Kafka.IAdminClient {
-    this.client ??= Kafka.AdminClient.create(this.conf as Kafka.GlobalConfig);
+    this.client ??= Kafka.AdminClient.create(this.conf);
     return this.client;
   }
 

@@ -39,7 +39,7 @@ export class KafkaLog {
         'enable.partition.eof': false,
         'fetch.wait.max.ms': 50,
         'socket.keepalive.enable': true,
-      } as Kafka.ConsumerGlobalConfig,
+      },
       { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('event.error', (err) =>
@@ -53,18 +53,34 @@ export class KafkaLog {
         err ? reject(new UnavailableError(`cannot read ${this.topic}: ${err.message}`, { cause: err })) : resolve(),
       ),
     );
-    const md = await new Promise<Kafka.Metadata>((resolve, reject) =>
-      this.consumer.getMetadata({ topic: this.topic, timeout: timeoutMs }, (err, m) =>
-        err ? reject(err) : resolve(m),
-      ),
-    );
-    const t = md.topics.find((x) => x.name === this.topic);
-    if (!t || t.partitions.length === 0) throw new UnavailableError(`internal topic ${this.topic} has no partitions`);
-    this.partitions = t.partitions.map((p) => p.id).sort((a, b) => a - b);
+    // A topic created a moment ago may have no leaders yet ("Not leader for partition"): wait until it has.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const md = await new Promise<Kafka.Metadata | undefined>((resolve) =>
+        this.consumer.getMetadata({ topic: this.topic, timeout: 5000 }, (err, m) => resolve(err ? undefined : m)),
+      );
+      const t = md?.topics.find((x) => x.name === this.topic);
+      if (t && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) {
+        this.partitions = t.partitions.map((p) => p.id).sort((a, b) => a - b);
+        break;
+      }
+      if (Date.now() > deadline)
+        throw new UnavailableError(`internal topic ${this.topic} has no leader on every partition`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     this.consumer.assign(this.partitions.map((p) => ({ topic: this.topic, partition: p, offset: OFFSET_BEGINNING })));
     this.running = true;
     this.loop = this.consumeLoop();
-    await this.readToEnd(timeoutMs);
+    for (;;) {
+      try {
+        await this.readToEnd(Math.max(1000, deadline - Date.now()));
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        this.logger.debug({ err: (err as Error).message, topic: this.topic }, 'reading to the end failed; retrying');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /** Resolves once every record written before this call has been handed to onRecord. */
@@ -130,7 +146,10 @@ export class KafkaLog {
       }
       if (this.waiters.length > 0) {
         const still: typeof this.waiters = [];
-        for (const w of this.waiters) this.reached(w.targets) ? w.resolve() : still.push(w);
+        for (const w of this.waiters) {
+          if (this.reached(w.targets)) w.resolve();
+          else still.push(w);
+        }
         this.waiters = still;
       }
     }

@@ -37,7 +37,7 @@ export class DataProducer {
         'compression.type': 'lz4',
         ...conf,
         dr_cb: true,
-      } as Kafka.ProducerGlobalConfig,
+      },
       { 'request.required.acks': -1 },
     );
     this.producer.on('delivery-report', (err, report) => {

@@ -68,7 +68,7 @@ export class SinkTaskRunner {
         'partition.assignment.strategy': 'cooperative-sticky',
         'fetch.wait.max.ms': 20,
         rebalance_cb: true,
-      } as Kafka.ConsumerGlobalConfig,
+      },
       { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
@@ -100,7 +100,7 @@ export class SinkTaskRunner {
       resume: () => this.setPaused(false),
     };
     await this.task.start(ctx);
-    if (d.topicsRegex) this.consumer.subscribe([new RegExp(d.topicsRegex) as unknown as string]);
+    if (d.topicsRegex) this.consumer.subscribe([new RegExp(d.topicsRegex)]);
     else this.consumer.subscribe([...(d.topics ?? [])]);
     this.running = true;
     this.commitTimer = setInterval(() => this.commit(false), d.commitIntervalMs);

@@ -17,10 +17,7 @@ export class SinkOffsets {
   constructor(private readonly conf: Record<string, string | number | boolean>) {}
 
   private async withConsumer<T>(group: string, fn: (c: Kafka.KafkaConsumer) => Promise<T>): Promise<T> {
-    const c = new Kafka.KafkaConsumer(
-      { ...this.conf, 'group.id': group, 'enable.auto.commit': false } as Kafka.ConsumerGlobalConfig,
-      {},
-    );
+    const c = new Kafka.KafkaConsumer({ ...this.conf, 'group.id': group, 'enable.auto.commit': false }, {});
     await new Promise<void>((resolve, reject) =>
       c.connect({ timeout: 30_000 }, (err) =>
         err ? reject(new UnavailableError(`cannot reach Kafka: ${err.message}`, { cause: err })) : resolve(),
@@ -40,7 +37,7 @@ export class SinkOffsets {
     regex?: string,
   ): Promise<Kafka.TopicPartition[]> {
     const md = await new Promise<Kafka.Metadata>((resolve, reject) =>
-      c.getMetadata({ timeout: 30_000 }, (err, m) => (err ? reject(err) : resolve(m))),
+      c.getMetadata({ timeout: 30_000 }, (err, m) => (err ? reject(new Error(err.message)) : resolve(m))),
     );
     const re = regex ? new RegExp(`^(?:${regex})$`) : undefined;
     const out: Kafka.TopicPartition[] = [];
@@ -57,7 +54,7 @@ export class SinkOffsets {
       const tps = await this.partitions(c, topics, regex);
       if (tps.length === 0) return [];
       const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
-        c.committed(tps, 30_000, (err, res) => (err ? reject(err) : resolve(res))),
+        c.committed(tps, 30_000, (err, res) => (err ? reject(new Error(err.message)) : resolve(res))),
       );
       return committed
         .filter((tp) => typeof tp.offset === 'number' && tp.offset >= 0)

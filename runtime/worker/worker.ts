@@ -113,7 +113,7 @@ export class Worker implements Herder {
     this.hooks = {
       validatePipelineConfig: opts.pipeline.validatePipelineConfig,
       pipelineConfigKeys: opts.pipeline.pipelineConfigKeys,
-      resolveConfigProviders: opts.pipeline.resolveConfigProviders,
+      resolveConfigProviders: (raw) => opts.pipeline.resolveConfigProviders(raw),
       converterDefaults: this.cfg.converterDefaults,
     };
   }
@@ -151,7 +151,7 @@ export class Worker implements Herder {
     );
     this.configs.onChange((e) => {
       if (this.phase !== 'running') return;
-      if (e.kind === 'restart') this.enqueue(e.name, () => this.doRestart(e.name, e.includeTasks, e.onlyFailed));
+      if (e.kind === 'restart') void this.enqueue(e.name, () => this.doRestart(e.name, e.includeTasks, e.onlyFailed));
       else this.reconcile(e.name);
     });
     await this.configs.start(
@@ -199,7 +199,9 @@ export class Worker implements Herder {
   private async checkKafka(): Promise<void> {
     try {
       await new Promise<void>((resolve, reject) =>
-        this.internalProducer.client.getMetadata({ timeout: 5000 }, (err) => (err ? reject(err) : resolve())),
+        this.internalProducer.client.getMetadata({ timeout: 5000 }, (err) =>
+          err ? reject(new Error(err.message)) : resolve(),
+        ),
       );
       if (this.kafkaProblem) this.logger.info('Kafka is reachable again');
       this.kafkaProblem = undefined;
@@ -235,14 +237,17 @@ export class Worker implements Herder {
   /** Brings what runs here for one connector in line with the config topic and the membership. */
   private async doReconcile(name: string): Promise<void> {
     if (this.phase !== 'running') return;
-    const rt = this.runtimes.get(name)!;
+    const rt = this.runtimes.get(name);
     const stored = this.configs.get(name);
     if (!stored) {
-      await this.stopConnectorRuntime(rt, undefined);
-      this.runtimes.delete(name);
-      this.opts.metrics.forgetConnector(name);
+      if (rt) {
+        await this.stopConnectorRuntime(rt, undefined);
+        this.runtimes.delete(name);
+        this.opts.metrics.forgetConnector(name);
+      }
       return;
     }
+    if (!rt) return;
     if (this.membership.ownsConnector(name)) {
       if (stored.target === 'STOPPED') {
         await this.stopTasks(rt, [...rt.tasks.keys()], 'remove');
@@ -396,7 +401,11 @@ export class Worker implements Herder {
         taskId: t.id,
         logger,
         deadLetter: async (rec) => {
-          await this.topics.ensure(rec.topic, 1, -1);
+          await this.topics.ensure(
+            rec.topic,
+            1,
+            intOr(resolved['errors.deadletterqueue.topic.replication.factor'], -1),
+          );
           await this.dataProducer.sendAsync(rec);
         },
         count: (metric, reason) => {
@@ -801,7 +810,7 @@ export class Worker implements Herder {
       ...status,
       connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
       tasks: status.tasks.map((t) =>
-        req.includeTasks && (!req.onlyFailed || t.state === 'FAILED') ? { ...t, state: 'RESTARTING' as State } : t,
+        req.includeTasks && (!req.onlyFailed || t.state === 'FAILED') ? { ...t, state: 'RESTARTING' } : t,
       ),
     };
   }

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './api';
+import { parseWorkerConfig, unusedFerryEnv, type WorkerConfig } from './config';
+import { createRootLogger, LoggerRegistry } from './logging';
+import { Metrics } from './metrics';
+import * as pipeline from './pipeline';
+import { PluginRegistry } from './plugins';
+import { createRestApp } from './rest';
+import { startRestServer } from './rest/server';
+import { Worker } from './worker';
+import { builtinPlugins } from './builtins';
+import { VERSION } from './version';
+
+const USAGE = `Usage: ferry <command> [options]
+
+Commands:
+  worker [--config FILE]   run a worker (settings from FILE, a JSON object of Connect-style keys, and FERRY_* env vars)
+  version                  print the version
+`;
+
+/** The command line. The only place that touches process signals and exit codes. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'worker':
+      return runWorker(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`ferry: unknown command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function loadConfig(args: readonly string[]): WorkerConfig {
+  let file: unknown;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--config' || a === '-c') {
+      const path = args[++i];
+      if (!path) throw new ConfigError([{ key: '--config', message: 'needs a file path' }]);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new ConfigError([{ key: '--config', message: `cannot read ${path}: ${(err as Error).message}` }]);
+      }
+      try {
+        file = JSON.parse(text);
+      } catch (err) {
+        throw new ConfigError([{ key: '--config', message: `${path} is not valid JSON: ${(err as Error).message}` }]);
+      }
+    } else {
+      throw new ConfigError([{ key: a, message: 'unknown option (ferry worker [--config FILE])' }]);
+    }
+  }
+  return parseWorkerConfig(file, process.env);
+}
+
+async function runWorker(args: readonly string[]): Promise<number> {
+  let cfg: WorkerConfig;
+  try {
+    cfg = loadConfig(args);
+  } catch (err) {
+    process.stderr.write(`ferry: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const root = createRootLogger(cfg.logLevel);
+  const loggers = new LoggerRegistry(root);
+  const logger = loggers.logger('ferry.worker');
+  const unused = unusedFerryEnv(process.env);
+  if (unused.length > 0)
+    logger.warn({ variables: unused }, 'FERRY_* variables that name no worker setting are ignored');
+  const metrics = new Metrics();
+  const registry = new PluginRegistry(builtinPlugins);
+  if (cfg.pluginPath.length > 0) registry.loadPluginPath(cfg.pluginPath, logger);
+  const worker = new Worker({
+    config: cfg,
+    registry,
+    logger: loggers.logger('ferry'),
+    metrics,
+    version: VERSION,
+    pipeline: {
+      createSourcePipeline: pipeline.createSourcePipeline,
+      createSinkPipeline: pipeline.createSinkPipeline,
+      resolveConfigProviders: pipeline.resolveConfigProviders,
+      validatePipelineConfig: pipeline.validatePipelineConfig,
+      pipelineConfigKeys: pipeline.pipelineConfigKeys,
+      plugins: pipeline.pipelinePlugins,
+    },
+  });
+  const app = createRestApp(worker, { loggers, logger: loggers.logger('ferry.rest'), metrics: () => metrics.text() });
+  // REST first: /health answers 503 while the worker reads its topics, as Connect's does.
+  let server;
+  try {
+    server = await startRestServer(app, cfg.restHost, cfg.restPort);
+  } catch (err) {
+    logger.fatal?.({ err: (err as Error).message }, 'cannot start the REST server');
+    process.stderr.write(`ferry: ${(err as Error).message}\n`);
+    return 1;
+  }
+  logger.info({ url: `http://${cfg.restHost}:${server.port}`, workerId: worker.workerId() }, 'REST API listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'stopping');
+      const force = setTimeout(() => {
+        logger.error('graceful stop took too long; exiting');
+        process.exit(1);
+      }, cfg.shutdownTimeoutMs + 15_000);
+      force.unref();
+      await worker.stop().catch((err: unknown) => logger.error({ err }, 'worker stop failed'));
+      await server.close();
+    })();
+    return stopping;
+  };
+  const done = new Promise<number>((resolve) => {
+    process.once('SIGTERM', () => void stop('SIGTERM').then(() => resolve(0)));
+    process.once('SIGINT', () => void stop('SIGINT').then(() => resolve(0)));
+  });
+  try {
+    await worker.start();
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'worker failed to start');
+    await stop('start failure');
+    return 1;
+  }
+  return done;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`ferry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
