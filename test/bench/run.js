@@ -279,6 +279,9 @@ async function main() {
     printResult(sc);
   }
 
+  machine.loadAverageEnd = require('node:os')
+    .loadavg()
+    .map((x) => Math.round(x * 100) / 100);
   report.addRatios(scenarios);
   const targets = report.judge(scenarios);
   const results = {
@@ -297,10 +300,12 @@ async function main() {
   fs.mkdirSync(common.RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const json = `${JSON.stringify(results, null, 2)}\n`;
-  const file = path.join(common.RESULTS_DIR, `${STUB ? 'stub-' : ''}${stamp}.json`);
+  const partial = STUB ? 'stub-' : s.only.length ? 'partial-' : '';
+  const file = path.join(common.RESULTS_DIR, `${partial}${stamp}.json`);
   fs.writeFileSync(file, json);
-  // A stand-in's figures are not Ferry's: they never become the latest results or the docs.
-  if (!STUB) {
+  // A stand-in's figures are not Ferry's, and a BENCH_ONLY run is not the whole picture: neither becomes the latest
+  // results or the docs.
+  if (!partial) {
     fs.writeFileSync(path.join(common.RESULTS_DIR, 'latest.json'), json);
     fs.writeFileSync(DOC, report.markdown(results));
   }
@@ -308,7 +313,7 @@ async function main() {
   console.log(`\n${report.textTable(scenarios)}\n\nTargets:\n${report.targetsText(targets)}\n`);
   const written = [
     path.relative(common.ROOT, file),
-    ...(STUB ? [] : ['test/bench/results/latest.json', 'docs/benchmarks.md']),
+    ...(partial ? [] : ['test/bench/results/latest.json', 'docs/benchmarks.md']),
   ];
   console.log(`[bench] wrote ${written.join(', ')} (${results.durationSeconds} s)`);
   return harnessError ? 1 : 0;
@@ -322,7 +327,19 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(130));
 process.on('SIGTERM', () => shutdown(143));
 
-main().then(shutdown, (err) => {
+/** `run.js --render FILE`: regenerates docs/benchmarks.md and the table from a results file, running nothing. */
+function render(file) {
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  report.addRatios(results.scenarios);
+  results.targets = report.judge(results.scenarios);
+  fs.writeFileSync(DOC, report.markdown(results));
+  console.log(`${report.textTable(results.scenarios)}\n\nTargets:\n${report.targetsText(results.targets)}\n`);
+  console.log(`[bench] docs/benchmarks.md rendered from ${file}`);
+  return Promise.resolve(0);
+}
+
+const renderAt = process.argv.indexOf('--render');
+(renderAt >= 0 ? render(process.argv[renderAt + 1]) : main()).then(shutdown, (err) => {
   console.error(`[bench] harness error: ${err && err.message ? err.message : err}`);
   shutdown(1);
 });

@@ -107,9 +107,12 @@ function rows(scenarios) {
       return [s.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', `${s.status}: ${s.reason || s.error}`];
     const r = s.result;
     if (s.kind === 'failover') {
+      const last = r.survivorLastStatus
+        ? `; the survivor still reported ${Object.values(r.survivorLastStatus).join(', ')}`
+        : '';
       const note = r.complete
         ? `failover ${fmtInt(r.failoverMs)} ms (${r.tasksMoved} task(s) moved)`
-        : r.note || r.skipped;
+        : `${r.note || r.skipped}${last}`;
       return [s.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', note];
     }
     const lat = r.latencyMs || {};
@@ -203,7 +206,7 @@ ${results.startedAt} — ${s.quick ? 'quick run (BENCH_QUICK=1)' : 'default run'
 
 Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; Kafka ${m.kafka ?? 'unknown'}
 (one broker, same host); Mosquitto ${m.mosquitto ?? 'unknown'}; librdkafka ${m.librdkafka}; mqtt.js ${m.mqttJs}. Load
-average at start: ${m.loadAverage.join(', ')}. Publisher, broker, Kafka, registry, worker and readers all share these cores,
+average (1, 5, 15 min) at start: ${m.loadAverage.join(', ')}${m.loadAverageEnd ? `; at the end: ${m.loadAverageEnd.join(', ')}` : ''}. Publisher, broker, Kafka, registry, worker and readers all share these cores,
 so absolute figures move from run to run: compare each Ferry figure with its baseline from the same run.
 
 Settings: N = ${fmtInt(s.n)} messages per throughput scenario, ${fmtInt(s.latencyN)} per latency scenario at
