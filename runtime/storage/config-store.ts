@@ -186,8 +186,8 @@ function stringMap(v: unknown): RawConfig {
   const out: Record<string, string> = {};
   if (v && typeof v === 'object') {
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      if (val !== null && val !== undefined)
-        out[k] = typeof val === 'object' ? JSON.stringify(val) : String(val);
+      if (typeof val === 'string') out[k] = val;
+      else if (val !== null && val !== undefined) out[k] = JSON.stringify(val);
     }
   }
   return out;
