@@ -257,8 +257,11 @@ ${
   the registry, or envelope); records read back from Kafka and decoded through the registry.
 - **Ferry Kafka→MQTT**: Avro records (registry, subject \`<topic>-value\`) → \`MqttSinkConnector\`
   (\`mqtt.payload.format\` json, QoS 1) → subscriber. Max rate drains a pre-filled topic; 5k msg/s produces live.
-- **20 tasks**: one worker with ${s.rssTasks} source connectors (one task each) on separate filters, idle and then under
-  load; its RSS.
+- **20 tasks**: one worker running ${s.rssTasks} source tasks — ${
+    s.rssMode === 'connectors'
+      ? `${s.rssTasks} connectors of one task each on separate filters`
+      : `one connector with tasks.max = ${s.rssTasks} on a shared subscription`
+  } — idle, then under load; its RSS.
 - **Failover**: two workers with the same group id; the one holding the most tasks is killed with SIGKILL; time until
   every task shows RUNNING on the survivor (\`GET /connectors/<n>/status\`).
 
