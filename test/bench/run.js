@@ -291,6 +291,7 @@ async function main() {
     finishedAt: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - t0) / 1000),
     settings: s,
+    git: common.gitState(),
     machine,
     scenarios,
     targets,

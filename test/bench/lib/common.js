@@ -277,6 +277,22 @@ function kafkaVersion() {
   return process.env.FERRY_KAFKA_VERSION || null;
 }
 
+/** The commit the run measured, and whether the working tree had uncommitted changes. */
+function gitState() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeout: 5000 })
+      .toString()
+      .trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, timeout: 5000 })
+        .toString()
+        .trim().length > 0;
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
 function machine() {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo);
@@ -316,4 +332,5 @@ module.exports = {
   memoryMb,
   freePort,
   machine,
+  gitState,
 };

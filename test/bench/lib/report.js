@@ -202,7 +202,11 @@ Full figures of every run: \`test/bench/results/<timestamp>.json\` (not committe
 
 ## Latest run
 
-${results.startedAt} — ${s.quick ? 'quick run (BENCH_QUICK=1)' : 'default run'}, ${results.durationSeconds} s, run id \`${results.runId}\`.
+${results.startedAt} — ${s.quick ? 'quick run (BENCH_QUICK=1)' : 'default run'}, ${results.durationSeconds} s, run id \`${results.runId}\`${
+    results.git
+      ? `, commit ${results.git.commit}${results.git.dirty ? ' with uncommitted changes in the tree' : ''}`
+      : ''
+  }.
 
 Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; Kafka ${m.kafka ?? 'unknown'}
 (one broker, same host); Mosquitto ${m.mosquitto ?? 'unknown'}; librdkafka ${m.librdkafka}; mqtt.js ${m.mqttJs}. Load
