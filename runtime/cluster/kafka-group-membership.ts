@@ -213,7 +213,11 @@ export class KafkaGroupMembership implements Membership {
     } finally {
       admin.stop();
     }
-    this.producer = new DataProducer({ ...this.clientConf, 'linger.ms': 0, 'compression.type': 'none' }, this.logger);
+    this.producer = new DataProducer(
+      // A write to an unreachable broker fails after a while and the loop retries, rather than hang for 5 minutes.
+      { ...this.clientConf, 'linger.ms': 0, 'compression.type': 'none', 'message.timeout.ms': 30_000 },
+      this.logger,
+    );
     await this.producer.start();
     await this.waitForTopics(30_000);
     this.log = new StateReader(
@@ -353,6 +357,10 @@ export class KafkaGroupMembership implements Membership {
     this.tokens = new Set(now.filter((a) => a.topic === this.tokensTopic).map((a) => a.partition));
     if (!had && this.tokens.has(LEADER_PARTITION)) this.leaderClaimNeeded = true;
     if (had && !this.tokens.has(LEADER_PARTITION)) this.myEpoch = undefined;
+    // Give up at once what the lost tokens take away: the loop may be stuck on a write to an unreachable broker.
+    if (!this.tokens.has(LEADER_PARTITION)) this.eligible = false;
+    if (this.setOwned(this.tokens.size === 0 ? new Set() : this.owned, this.leading && this.eligible))
+      void this.notify();
     this.logger.info(
       { event: err?.code === ERR_ASSIGN_PARTITIONS ? 'assign' : 'revoke', tokens: [...this.tokens] },
       'cluster group rebalance',
@@ -416,22 +424,25 @@ export class KafkaGroupMembership implements Membership {
 
   private async step(): Promise<void> {
     if (this.phase !== 'running') return;
-    // 1. Tell the others which tokens the coordinator gave us (and which generation we applied).
-    await this.writeMember();
-    // 2. Holder of token 0: claim leadership with a record whose offset becomes the epoch.
+    // 1. Act on what we know locally first: losing the tokens must stop everything even when no write can succeed
+    //    (cut off from the broker), so this never waits on Kafka.
+    await this.applyAssignment();
+    // 2. Tell the others which tokens the coordinator gave us and which generation we applied (the acknowledgement).
+    await this.writeMember(this.tokens.size > 0 && this.appliedGeneration > this.ackedGeneration);
+    // 3. Holder of token 0: claim leadership with a record whose offset becomes the epoch.
     if (this.leaderClaimNeeded && this.tokens.has(LEADER_PARTITION) && !this.leaving) {
       const offset = await this.write(LEADER_KEY, { worker: this.opts.workerId });
       this.leaderClaimNeeded = false;
       this.myEpoch = offset;
       this.logger.info({ epoch: offset }, 'took the cluster lead');
       await this.log!.readToEnd();
+      await this.applyAssignment();
     }
-    // 3. Act on the newest accepted assignment.
-    await this.applyAssignment();
     // 4. Leader: plan and publish (a leaving leader still publishes once, to hand its own units over).
     if (this.eligible) await this.lead();
   }
 
+  /** Recomputes what this worker owns from the newest accepted assignment and its tokens; tells the listeners. */
   private async applyAssignment(): Promise<void> {
     const a = this.state.assignment();
     const leader = this.state.leader();
@@ -444,12 +455,9 @@ export class KafkaGroupMembership implements Membership {
     // Without tokens this member is out of the group (or not yet in): it must not run anything.
     if (a && this.tokens.size > 0 && !this.leaving)
       for (const [k, w] of a.owners) if (w === this.opts.workerId) owned.add(k);
-    const generation = a?.generation ?? 0;
     this.eligible = leading;
-    this.appliedGeneration = generation;
-    const changed = this.setOwned(owned, leading && !this.leaving);
-    if (changed) await this.notify();
-    if (this.tokens.size > 0 && generation > this.ackedGeneration) await this.writeMember(true);
+    this.appliedGeneration = a?.generation ?? 0;
+    if (this.setOwned(owned, leading && !this.leaving)) await this.notify();
   }
 
   private setOwned(owned: Set<string>, leading: boolean): boolean {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { unitKey, unitsOf, type Unit } from '../../../runtime/cluster';
 import { DataProducer, KafkaAdmin } from '../../../runtime/kafka';
 import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
+import { DedicatedService, stackEnv } from '../../helpers/stack';
 
 /*
  * Cluster membership against the real broker, one member per child process (member-process.js), so that kill -9
@@ -42,8 +42,9 @@ class Member {
     readonly id: string,
     groupId: string,
     timing: { sessionTimeoutMs: number; heartbeatIntervalMs: number },
+    bootstrap = stackEnv().kafka,
   ) {
-    const args = { bootstrap: stackEnv().kafka, groupId, workerId: id, units: UNITS, ...timing };
+    const args = { bootstrap, groupId, workerId: id, units: UNITS, ...timing };
     this.proc = spawn(process.execPath, [SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.proc.stdout!.on('data', (d: Buffer) => {
@@ -157,9 +158,9 @@ function expectStoppedBeforeStarted(unit: string, from: Member, to: Member, sinc
   expect(lastOld).toBeLessThanOrEqual(firstNew);
 }
 
-async function cleanup(members: Member[], groupId: string): Promise<void> {
+async function cleanup(members: Member[], groupId: string, bootstrap = stackEnv().kafka): Promise<void> {
   await Promise.all(members.filter((m) => m.alive()).map((m) => m.kill()));
-  const admin = new KafkaAdmin({ 'bootstrap.servers': stackEnv().kafka });
+  const admin = new KafkaAdmin({ 'bootstrap.servers': bootstrap });
   for (const t of [`${groupId}-cluster-tokens`, `${groupId}-cluster-state`])
     await admin.deleteTopic(t).catch(() => undefined);
   admin.stop();
@@ -305,5 +306,40 @@ describe('graceful stop', () => {
     expect(await followerExit).toBe(0);
     expect(rest[0]!.latest()!.owned.sort()).toEqual(ALL);
     expectLeadershipNeverOverlaps(members);
+  });
+});
+
+describe('losing the coordinator', () => {
+  const groupId = uniqueId('ferry-cluster-cut');
+  const timing = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 };
+  const members: Member[] = [];
+  let kafka: DedicatedService | undefined;
+
+  afterAll(async () => {
+    await Promise.all(members.filter((m) => m.alive()).map((m) => m.kill()));
+    await kafka?.destroy();
+  });
+
+  it('a member that loses its membership owns nothing, and the cluster re-forms when the broker is back', async () => {
+    kafka = await DedicatedService.start('kafka');
+    for (const i of [1, 2]) members.push(new Member(`127.0.0.1:1820${i}`, groupId, timing, kafka.url));
+    await waitFor('2 members to settle', () => settled(members), 90_000, members);
+    for (const m of members) expect(m.latest()!.owned.length).toBeGreaterThan(0);
+
+    // The broker (and with it the group coordinator) vanishes: each member's own session check gives its tokens up.
+    await kafka.kill();
+    const fencedMs = await waitFor(
+      'both members to own nothing',
+      () => members.every((m) => m.latest()!.owned.length === 0 && !m.latest()!.isLeader),
+      60_000,
+      members,
+    );
+    console.log(`members cut off from the coordinator owned nothing after ${fencedMs} ms (session 6 s)`);
+    for (const m of members) expect(m.alive()).toBe(true);
+
+    await kafka.up();
+    await waitFor('the cluster to re-form', () => settled(members), 120_000, members);
+    expectOneLeader(members);
+    expectBalanced(members);
   });
 });
