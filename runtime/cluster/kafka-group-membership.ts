@@ -17,6 +17,7 @@ import { StateReader } from './state-reader';
 
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
+const HANDOVER_TIMEOUT_MS = 5_000;
 
 export interface KafkaGroupMembershipOptions {
   readonly bootstrapServers: string;
@@ -263,15 +264,17 @@ export class KafkaGroupMembership implements Membership {
       this.leaving = true;
       if (this.unitsTimer) clearInterval(this.unitsTimer);
       if (this.wakeTimer) clearTimeout(this.wakeTimer);
-      try {
-        this.kick();
-        await this.drainPump();
-      } catch (err) {
-        this.logger.warn({ err }, 'could not hand over as leader');
-      }
+      // A leader hands its units over; bounded, since the broker may be unreachable (then the others wait for the
+      // coordinator to notice instead).
+      this.kick();
+      const drained = await Promise.race([
+        this.drainPump().then(() => true),
+        sleep(HANDOVER_TIMEOUT_MS).then(() => false),
+      ]);
+      if (!drained) this.logger.warn({ timeoutMs: HANDOVER_TIMEOUT_MS }, 'could not hand over before leaving');
       this.phase = 'stopping';
       this.setOwned(new Set(), false);
-      await this.producer
+      const leave = this.producer
         ?.sendAsync({
           topic: this.stateTopic,
           partition: 0,
@@ -279,7 +282,13 @@ export class KafkaGroupMembership implements Membership {
           value: null,
           headers: [],
         })
-        .catch((err: unknown) => this.logger.warn({ err }, 'could not write the leave record'));
+        .then(() => true)
+        .catch((err: unknown) => {
+          this.logger.warn({ err }, 'could not write the leave record');
+          return true;
+        });
+      if (leave && !(await Promise.race([leave, sleep(HANDOVER_TIMEOUT_MS).then(() => false)])))
+        this.logger.warn('the leave record was not written in time; leaving the group anyway');
       await this.leaveGroup();
       await this.log?.stop().catch(() => undefined);
       await this.producer?.stop().catch(() => undefined);
@@ -555,6 +564,7 @@ function safeAssignments(consumer: Kafka.KafkaConsumer): Kafka.Assignment[] {
   }
 }
 
+/** Timers that never keep the process alive on their own (stop() races against them). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
