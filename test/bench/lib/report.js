@@ -125,7 +125,9 @@ function rows(scenarios) {
       notes.push(`startup ${fmtInt(w.startupMs)} ms, RUNNING +${fmtInt(w.connectorRunningMs ?? w.allRunningMs)} ms`);
     if (w && w.startFailures) notes.push(`worker start retried: first attempt failed`);
     if (w && w.idleRssMb !== undefined) notes.push(`${w.tasks} tasks, idle RSS ${w.idleRssMb} MB`);
-    if (r.behindMaxMs) notes.push(`sender behind schedule up to ${r.behindMaxMs} ms`);
+    // A paced generator that fell behind (its window full) sent a burst afterwards: worth knowing next to a latency.
+    const behind = [r.sender].flat().reduce((m, x) => Math.max(m, x?.behindMaxMs || 0), 0);
+    if (behind) notes.push(`generator behind schedule up to ${behind} ms`);
     return [
       s.label,
       r.expected !== undefined ? `${fmtInt(r.unique ?? r.received)}/${fmtInt(r.expected)}` : '—',
