@@ -227,6 +227,11 @@ describe('cluster membership through the group coordinator (3 worker processes)'
         for (const k of kept) expect(r.owned).toContain(k); // never stopped
     }
     expectLeadershipNeverOverlaps(members);
+    // Generations only grow: status writes stamped with them let the newer owner win.
+    for (const m of members) {
+      const gens = m.reports.filter((r) => r.type === 'state').map((r) => r.generation);
+      expect(gens).toEqual([...gens].sort((a, b) => a - b));
+    }
 
     // A deposed leader (the killed one) publishes late: nobody applies it.
     const generation = four[0]!.latest()!.generation;
