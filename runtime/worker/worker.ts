@@ -452,7 +452,12 @@ export class Worker implements Herder {
           ...common,
           plugin,
           pipeline,
-          consumerConf: { ...this.clientConf, ...this.cfg.consumerOverrides },
+          consumerConf: {
+            ...this.clientConf,
+            'session.timeout.ms': this.cfg.sessionTimeoutMs,
+            'heartbeat.interval.ms': this.cfg.heartbeatIntervalMs,
+            ...this.cfg.consumerOverrides,
+          },
           groupId: sinkGroup(name),
           topics: regex ? undefined : splitList(resolved.topics ?? ''),
           topicsRegex: regex || undefined,

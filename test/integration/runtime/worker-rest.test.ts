@@ -16,10 +16,16 @@ async function readTopic(
 ): Promise<string[]> {
   const { kafka } = stackEnv();
   const c = new Kafka.KafkaConsumer(
-    { 'bootstrap.servers': kafka, 'group.id': uniqueId('reader'), 'enable.auto.commit': false },
+    {
+      'bootstrap.servers': kafka,
+      'group.id': uniqueId('reader'),
+      'enable.auto.commit': false,
+      // The topic may not exist yet when the reader subscribes: look for it again every second.
+      'topic.metadata.refresh.interval.ms': 1000,
+    },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((res, rej) => c.connect({}, (e) => (e ? rej(e) : res())));
+  await new Promise<void>((res, rej) => c.connect({}, (e) => (e ? rej(new Error(e.message)) : res())));
   c.subscribe([topic]);
   const out: string[] = [];
   const deadline = Date.now() + 60_000;
@@ -255,10 +261,10 @@ describe('worker REST API against the real broker', () => {
       },
     });
     expect(created.status).toBe(201);
-    const lines = await eventually(async () => {
-      if (!existsSync(file)) return undefined;
+    const lines = await eventually(() => {
+      if (!existsSync(file)) return Promise.resolve(undefined);
       const l = readFileSync(file, 'utf8').trim().split('\n');
-      return l.length >= 30 ? l : undefined;
+      return Promise.resolve(l.length >= 30 ? l : undefined);
     });
     expect(lines.map((l) => JSON.parse(l).value).slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
     const offsets = await eventually(async () => {
