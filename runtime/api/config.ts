@@ -48,24 +48,35 @@ export type RawConfig = Readonly<Record<string, string>>;
 /** Cross-key checks a plugin runs on values that passed the schema; returns every problem, naming the key. */
 export type ConfigValidator = (values: ConfigValues, raw: RawConfig) => ConfigIssue[];
 
+/** Text of a config value: strings as they are, numbers and booleans printed, anything else as JSON. */
+export function configText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
+}
+
 /** Typed reads of parsed values, for plugin code. */
 export function configString(values: ConfigValues, key: string): string | undefined {
   const v = values[key];
-  return v === undefined || v === null ? undefined : String(v);
+  return v === undefined || v === null ? undefined : configText(v);
 }
 export function configNumber(values: ConfigValues, key: string): number | undefined {
   const v = values[key];
-  return typeof v === 'number' ? v : v === undefined || v === null || v === '' ? undefined : Number(v);
+  return typeof v === 'number' ? v : v === undefined || v === null || v === '' ? undefined : Number(configText(v));
 }
 export function configBoolean(values: ConfigValues, key: string): boolean | undefined {
   const v = values[key];
-  return typeof v === 'boolean' ? v : v === undefined || v === null ? undefined : String(v).toLowerCase() === 'true';
+  return typeof v === 'boolean'
+    ? v
+    : v === undefined || v === null
+      ? undefined
+      : configText(v).toLowerCase() === 'true';
 }
 export function configList(values: ConfigValues, key: string): string[] {
   const v = values[key];
-  if (Array.isArray(v)) return v.map(String);
+  if (Array.isArray(v)) return v.map(configText);
   if (v === undefined || v === null || v === '') return [];
-  return String(v)
+  return configText(v)
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

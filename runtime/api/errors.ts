@@ -83,7 +83,7 @@ export function errorTrace(err: unknown): string {
       parts.push(depth === 0 ? (cur.stack ?? `${cur.name}: ${cur.message}`) : `Caused by: ${cur.stack ?? cur.message}`);
       cur = (cur as { cause?: unknown }).cause;
     } else {
-      parts.push(String(cur));
+      parts.push(typeof cur === 'string' ? cur : (JSON.stringify(cur) ?? typeof cur));
       break;
     }
   }

@@ -9,7 +9,9 @@ describe('Kafka broker of the local stack', () => {
     const topic = uniqueId('smoke');
     const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
     await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) => (err ? reject(err) : resolve())),
+      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) =>
+        err ? reject(new Error(err.message)) : resolve(),
+      ),
     );
     admin.disconnect();
 
@@ -19,13 +21,15 @@ describe('Kafka broker of the local stack', () => {
     );
     await new Promise<void>((resolve, reject) => {
       producer.once('ready', () => resolve());
-      producer.once('event.error', reject);
+      producer.once('event.error', (err) => reject(new Error(err.message)));
       producer.connect();
     });
     const sent = ['one', 'two', 'three'];
     for (const v of sent) {
       await new Promise<void>((resolve, reject) =>
-        producer.produce(topic, null, Buffer.from(v), `k-${v}`, Date.now(), (err) => (err ? reject(err) : resolve())),
+        producer.produce(topic, null, Buffer.from(v), `k-${v}`, Date.now(), (err) =>
+          err ? reject(new Error(err.message)) : resolve(),
+        ),
       );
     }
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
@@ -36,7 +40,7 @@ describe('Kafka broker of the local stack', () => {
     );
     await new Promise<void>((resolve, reject) => {
       consumer.once('ready', () => resolve());
-      consumer.once('event.error', reject);
+      consumer.once('event.error', (err) => reject(new Error(err.message)));
       consumer.connect();
     });
     consumer.subscribe([topic]);
@@ -44,7 +48,7 @@ describe('Kafka broker of the local stack', () => {
     const deadline = Date.now() + 60_000;
     while (got.length < sent.length && Date.now() < deadline) {
       const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
-        consumer.consume(100, (err, msgs) => (err ? reject(err) : resolve(msgs))),
+        consumer.consume(100, (err, msgs) => (err ? reject(new Error(err.message)) : resolve(msgs))),
       );
       for (const m of batch) got.push(m.value?.toString() ?? '');
     }

@@ -12,7 +12,10 @@ describe('schema registry of the local stack', () => {
       type: 'record',
       name: 'Reading',
       namespace: 'ferry.smoke',
-      fields: [{ name: 'deviceId', type: 'string' }, { name: 'temp', type: 'double' }],
+      fields: [
+        { name: 'deviceId', type: 'string' },
+        { name: 'temp', type: 'double' },
+      ],
     };
     const { id } = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
     const buf = await client.encode(id, { deviceId: 'press7', temp: 21.5 });
