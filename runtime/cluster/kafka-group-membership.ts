@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { ConfigError, UnavailableError, type ConfigIssue } from '../api';
@@ -116,6 +117,9 @@ export class KafkaGroupMembership implements Membership {
   private releasingEpoch: number | undefined;
   private leaving = false;
 
+  /** Tells this process's member records apart from another process wrongly using the same worker id. */
+  private readonly instance = randomBytes(8).toString('hex');
+  private duplicateReported = false;
   private pump: Promise<void> | undefined;
   private again = false;
   private stopping: Promise<void> | undefined;
@@ -226,6 +230,7 @@ export class KafkaGroupMembership implements Membership {
       { ...this.clientConf, 'client.id': `ferry-cluster-state-${this.opts.workerId}` },
       (rec) => {
         const change = this.state.apply(rec);
+        if (change === 'members' && this.phase === 'running') this.checkDuplicateId(rec.key, rec.value);
         if (change !== 'none') this.kick();
       },
       this.logger,
@@ -489,12 +494,31 @@ export class KafkaGroupMembership implements Membership {
     if (this.writtenTokens === undefined && partitions.length === 0) return; // not in the group yet
     await this.write(MEMBER_PREFIX + this.opts.workerId, {
       worker: this.opts.workerId,
+      instance: this.instance,
       partitions,
       applied: this.appliedGeneration,
     });
     this.writtenTokens = sig;
     this.ackedGeneration = this.appliedGeneration;
     await this.log!.readToEnd();
+  }
+
+  /** Two live workers advertising the same host:port would share one member record and confuse everyone. */
+  private checkDuplicateId(key: string, value: Buffer | null): void {
+    if (key !== MEMBER_PREFIX + this.opts.workerId || value === null || this.duplicateReported) return;
+    let instance: unknown;
+    try {
+      instance = (JSON.parse(value.toString('utf8')) as { instance?: unknown }).instance;
+    } catch {
+      return;
+    }
+    if (typeof instance === 'string' && instance !== this.instance) {
+      this.duplicateReported = true;
+      this.logger.error(
+        { workerId: this.opts.workerId },
+        'another running worker uses the same worker id (advertised host:port); give each worker its own',
+      );
+    }
   }
 
   private async lead(): Promise<void> {
