@@ -4,7 +4,8 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import mqtt from 'mqtt';
 import Kafka from 'node-rdkafka';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueId } from '../../helpers/ids';
 import { stackEnv } from '../../helpers/stack';
@@ -155,5 +156,86 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
     );
     expect(registered).toEqual(shipped);
     await rest(w.url, 'DELETE', `/connectors/${name}`);
+  });
+
+  // Skipped until the runtime routes records carrying the `__ferry.error` header (set by this connector when a payload
+  // cannot become a record) to the error policy; today the Avro converter infers BYTES for them and writes the bad
+  // payload to the target topic. Wanted in runtime/pipeline/source-pipeline.ts (see the mqtt-source report).
+  it.skip('json mode: payloads that are not JSON or miss a required field go to the dead-letter queue with the reason', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-src-schema-'));
+    const schemaFile = path.join(dir, 'reading.avsc');
+    writeFileSync(
+      schemaFile,
+      JSON.stringify({
+        type: 'record',
+        name: 'Reading',
+        namespace: 'io.ferry.test',
+        fields: [
+          { name: 'deviceId', type: 'string' },
+          { name: 'temp', type: 'double' },
+        ],
+      }),
+    );
+    const root = uniqueId('srcdlq');
+    const topic = uniqueId('srcdlq-out');
+    const dlq = uniqueId('srcdlq-dlq');
+    const name = uniqueId('src');
+    try {
+      const created = await rest(w.url, 'POST', '/connectors', {
+        name,
+        config: {
+          'connector.class': 'MqttSourceConnector',
+          'tasks.max': '1',
+          'mqtt.server.uri': mqttUrl,
+          'mqtt.topics': `${root}/#`,
+          'kafka.topic': topic,
+          'mqtt.value.format': 'json',
+          'mqtt.value.schema.file': schemaFile,
+          'key.converter': STRING,
+          'value.converter': AVRO,
+          'value.converter.schema.registry.url': registry,
+          'errors.tolerance': 'all',
+          'errors.deadletterqueue.topic.name': dlq,
+          'errors.deadletterqueue.topic.replication.factor': '1',
+          'errors.deadletterqueue.context.headers.enable': 'true',
+          'topic.creation.default.partitions': '1',
+          'topic.creation.default.replication.factor': '1',
+        },
+      });
+      expect(created.status).toBe(201);
+      await running(name);
+      const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('pub'), protocolVersion: 5 });
+      try {
+        await eventually(
+          async () => {
+            await pub.publishAsync(`${root}/d/x`, JSON.stringify({ deviceId: 'warm', temp: 0 }), { qos: 1 });
+            return (await consume(kafka, topic, 1, 2000)).length > 0;
+          },
+          90_000,
+          'the first record in Kafka',
+        );
+        await pub.publishAsync(`${root}/d/x`, 'not json at all', { qos: 1 });
+        await pub.publishAsync(`${root}/d/x`, JSON.stringify({ temp: 3 }), { qos: 1 });
+        await pub.publishAsync(`${root}/d/x`, JSON.stringify({ deviceId: 'last', temp: 1.5 }), { qos: 1 });
+      } finally {
+        await pub.endAsync();
+      }
+      const dead = await consume(kafka, dlq, 2);
+      expect(dead.map((d) => d.value.toString())).toEqual(['not json at all', JSON.stringify({ temp: 3 })]);
+      const reasons = dead.map((d) => [...d.headers.entries()].map(([k, v]) => `${k}=${v.join()}`).join(' '));
+      expect(reasons[0]).toMatch(/not JSON/);
+      expect(reasons[1]).toMatch(/deviceId is required/);
+      const sr = new SchemaRegistry({ host: registry });
+      const good = await consume(kafka, topic, 2);
+      const values = await Promise.all(good.map(async (g) => (await sr.decode(g.value)) as Record<string, unknown>));
+      expect(values.map((v) => v['deviceId'])).toContain('last');
+      expect(values.every((v) => typeof v['temp'] === 'number')).toBe(true);
+      // The task kept running.
+      const st = await rest(w.url, 'GET', `/connectors/${name}/status`);
+      expect(st.body?.tasks?.[0]?.state).toBe('RUNNING');
+    } finally {
+      await rest(w.url, 'DELETE', `/connectors/${name}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
