@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ConfigError,
+  UnavailableError,
   configList,
   configNumber,
   configString,
@@ -123,6 +124,22 @@ const sourceProperties: Record<string, ConfigProperty> = {
     'x-importance': 'MEDIUM',
     'x-group': GROUP_MAP,
   },
+  'mqtt.value.schema.subject': {
+    type: 'string',
+    description:
+      'With mqtt.value.format=json: instead of a file, the latest Avro schema of this schema-registry subject, read ' +
+      'when the task starts (from mqtt.value.schema.registry.url).',
+    'x-importance': 'MEDIUM',
+    'x-group': GROUP_MAP,
+  },
+  'mqtt.value.schema.registry.url': {
+    type: 'string',
+    description:
+      'Schema registry (Confluent API) to read mqtt.value.schema.subject from. Defaults to ' +
+      'value.converter.schema.registry.url.',
+    'x-importance': 'LOW',
+    'x-group': GROUP_MAP,
+  },
 };
 
 /** The connector's configuration schema: the shared connection keys plus the source keys. */
@@ -189,6 +206,19 @@ export function validateMqttSource(values: ConfigValues, _raw?: RawConfig): Conf
     issues.push({ key: 'mqtt.value.format', message: `"${format}" is not one of ${VALUE_FORMATS.join(', ')}` });
   }
   const schemaFile = configString(values, 'mqtt.value.schema.file');
+  const subject = configString(values, 'mqtt.value.schema.subject');
+  if (subject) {
+    if (format !== 'json') {
+      issues.push({ key: 'mqtt.value.schema.subject', message: 'is only used with mqtt.value.format=json' });
+    } else if (schemaFile) {
+      issues.push({ key: 'mqtt.value.schema.subject', message: 'give mqtt.value.schema.file or a subject, not both' });
+    } else if (!schemaRegistryUrl(values)) {
+      issues.push({
+        key: 'mqtt.value.schema.registry.url',
+        message: 'is required with mqtt.value.schema.subject (or set value.converter.schema.registry.url)',
+      });
+    }
+  }
   if (schemaFile) {
     if (format !== 'json') {
       issues.push({ key: 'mqtt.value.schema.file', message: 'is only used with mqtt.value.format=json' });
@@ -237,4 +267,47 @@ export function compileSourceTemplates(values: ConfigValues): SourceTemplates {
     topic: compileTemplate(configString(values, 'kafka.topic') ?? '', TEMPLATE_ROOTS, 'kafka.topic'),
     key: compileTemplate(configString(values, 'kafka.key') ?? '${mqtt.topic}', TEMPLATE_ROOTS, 'kafka.key'),
   };
+}
+
+/** Where to read `mqtt.value.schema.subject` from: its own key, else the value converter's registry. */
+export function schemaRegistryUrl(values: ConfigValues): string | undefined {
+  const url =
+    configString(values, 'mqtt.value.schema.registry.url') ??
+    configString(values, 'value.converter.schema.registry.url');
+  // The converter key may list several URLs; the first is enough to read one schema.
+  return url?.split(',')[0]?.trim() || undefined;
+}
+
+/**
+ * The latest Avro schema of a registry subject (Confluent API), as a Connect schema. A registry that cannot be
+ * reached is an UnavailableError (retriable); a subject that is missing or not Avro is a ConfigError.
+ */
+export async function fetchValueSchema(registryUrl: string, subject: string, signal?: AbortSignal): Promise<Schema> {
+  const url = `${registryUrl.replace(/\/+$/, '')}/subjects/${encodeURIComponent(subject)}/versions/latest`;
+  let res: Response;
+  try {
+    res = await fetch(url, { ...(signal ? { signal } : {}), headers: { Accept: 'application/json' } });
+  } catch (err) {
+    throw new UnavailableError(`schema registry ${registryUrl} unreachable: ${(err as Error).message}`, { cause: err });
+  }
+  if (res.status >= 500) throw new UnavailableError(`schema registry ${registryUrl} answered ${res.status}`);
+  const body = (await res.json().catch(() => ({}))) as { schema?: string; schemaType?: string; message?: string };
+  if (!res.ok || typeof body.schema !== 'string') {
+    throw new ConfigError([
+      {
+        key: 'mqtt.value.schema.subject',
+        message: `cannot read the latest schema of "${subject}": ${res.status} ${body.message ?? ''}`.trim(),
+      },
+    ]);
+  }
+  if (body.schemaType !== undefined && body.schemaType !== 'AVRO') {
+    throw new ConfigError([
+      { key: 'mqtt.value.schema.subject', message: `"${subject}" holds a ${body.schemaType} schema, not Avro` },
+    ]);
+  }
+  try {
+    return avroToConnectSchema(body.schema);
+  } catch (err) {
+    throw new ConfigError([{ key: 'mqtt.value.schema.subject', message: `"${subject}": ${(err as Error).message}` }]);
+  }
 }

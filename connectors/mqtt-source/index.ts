@@ -8,6 +8,8 @@ export { MqttSourceTask, sessionOptionsFrom } from './task';
 export {
   mqttSourceConfig,
   validateMqttSource,
+  fetchValueSchema,
+  schemaRegistryUrl,
   TEMPLATE_ROOTS,
   VALUE_FORMATS,
   type ValueFormat,

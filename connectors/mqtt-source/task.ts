@@ -9,7 +9,15 @@ import {
   type SourceTaskContext,
 } from '../../runtime/api';
 import { mqttClientOptions, taskClientId } from '../mqtt-common';
-import { DEFAULT_MAX_IN_FLIGHT, TASK_KEYS, compileSourceTemplates, loadValueSchema, type ValueFormat } from './config';
+import {
+  DEFAULT_MAX_IN_FLIGHT,
+  TASK_KEYS,
+  compileSourceTemplates,
+  fetchValueSchema,
+  loadValueSchema,
+  schemaRegistryUrl,
+  type ValueFormat,
+} from './config';
 import { PARTITION_KEY, RecordMapper } from './mapping';
 import { SubscriberSession, type InboundMessage, type Complete, type SessionOptions } from './session';
 
@@ -98,10 +106,20 @@ export class MqttSourceTask implements SourceTask {
       const count = stored?.['count'];
       if (typeof count === 'number') initialCounts.set(f, count);
     }
+    const subject = configString(values, 'mqtt.value.schema.subject');
+    const registryUrl = schemaRegistryUrl(values);
+    const valueSchema =
+      format !== 'json'
+        ? undefined
+        : schemaFile
+          ? loadValueSchema(schemaFile)
+          : subject && registryUrl
+            ? await fetchValueSchema(registryUrl, subject, ctx.signal)
+            : undefined;
     const mapper = new RecordMapper({
       templates: compileSourceTemplates(values),
       valueFormat: format,
-      ...(format === 'json' && schemaFile ? { valueSchema: loadValueSchema(schemaFile) } : {}),
+      ...(valueSchema ? { valueSchema } : {}),
       filters,
       initialCounts,
     });

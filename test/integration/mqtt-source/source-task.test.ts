@@ -248,6 +248,43 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     await connector.stop();
   });
 
+  it('json mode types the payload by the latest schema of a registry subject', async () => {
+    const { registry } = stackEnv();
+    const subject = uniqueId('reading-value');
+    const avsc = {
+      type: 'record',
+      name: 'Reading',
+      namespace: 'io.ferry.test',
+      fields: [
+        { name: 'deviceId', type: 'string' },
+        { name: 'temp', type: 'double' },
+        { name: 'note', type: ['null', 'string'], default: null },
+      ],
+    };
+    const reg = await fetch(`${registry}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(avsc) }),
+    });
+    expect(reg.status).toBe(200);
+    const root = uniqueId('jsonreg');
+    const { h } = await start(
+      uniqueId('c'),
+      baseConfig(version, root, {
+        'mqtt.value.format': 'json',
+        'mqtt.value.schema.subject': subject,
+        'value.converter.schema.registry.url': registry,
+      }),
+    );
+    await subscribed(h);
+    const p = await pub();
+    await p.publishAsync(`${root}/d/x`, JSON.stringify({ deviceId: 'd1', temp: 20.5, extra: true }), { qos: 1 });
+    await h.until(() => h.sent.length >= 1);
+    const r = h.sent[0]?.record;
+    expect(r?.valueSchema?.name).toBe('io.ferry.test.Reading');
+    expect(r?.value).toEqual({ deviceId: 'd1', temp: 20.5, note: null });
+  });
+
   if (version === '5') {
     it('MQTT 5 user properties and properties become headers', async () => {
       const root = uniqueId('props');

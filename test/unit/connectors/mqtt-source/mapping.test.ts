@@ -201,6 +201,15 @@ describe('validateMqttSource', () => {
   const keys = (over: Record<string, string>): string[] => validateMqttSource({ ...good, ...over }).map((i) => i.key);
 
   it('accepts a good configuration', () => expect(validateMqttSource(good)).toEqual([]));
+  it('accepts a json schema subject read from the value converter registry', () =>
+    expect(
+      validateMqttSource({
+        ...good,
+        'mqtt.value.format': 'json',
+        'mqtt.value.schema.subject': 'readings-value',
+        'value.converter.schema.registry.url': 'http://127.0.0.1:8081',
+      }),
+    ).toEqual([]));
   it('names the key of each problem', () => {
     expect(keys({ 'mqtt.server.uri': 'http://x' })).toContain('mqtt.server.uri');
     expect(keys({ 'mqtt.protocol.version': '4' })).toContain('mqtt.protocol.version');
@@ -213,5 +222,11 @@ describe('validateMqttSource', () => {
       'mqtt.value.schema.file',
     );
     expect(keys({ 'tasks.max': '2', 'mqtt.topics': '$share/g/a/#' })).toContain('mqtt.topics');
+    expect(keys({ 'mqtt.value.format': 'json', 'mqtt.value.schema.subject': 's' })).toContain(
+      'mqtt.value.schema.registry.url',
+    );
+    expect(
+      keys({ 'mqtt.value.schema.subject': 's', 'mqtt.value.schema.registry.url': 'http://127.0.0.1:1' }),
+    ).toContain('mqtt.value.schema.subject');
   });
 });
