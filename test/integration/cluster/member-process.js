@@ -3,9 +3,10 @@
  * One cluster member in its own process, for the cluster integration tests. Runs KafkaGroupMembership from the
  * TypeScript sources (transpiled on load, no build needed) and prints one JSON line per ownership change plus one
  * every 250 ms: {"type":"state", t, workerId, generation, isLeader, leader, members, owned, stateOffset}.
+ * With stopDelayMs, units it loses are "stopped" that long after the change ({"type":"released", units}).
  * SIGTERM: graceful stop (prints {"type":"stopped"}); SIGKILL is the crash the tests use.
  *
- * argv[2]: JSON {bootstrap, groupId, workerId, units, sessionTimeoutMs, heartbeatIntervalMs}
+ * argv[2]: JSON {bootstrap, groupId, workerId, units, sessionTimeoutMs, heartbeatIntervalMs, stopDelayMs?}
  */
 'use strict';
 const fs = require('node:fs');
@@ -55,7 +56,22 @@ const m = new KafkaGroupMembership({
   logger,
 });
 const report = () => print({ type: 'state', ...m.status() });
-m.onChange(report);
+// Like a worker stopping the tasks it lost: the listener's promise settles only after `stopDelayMs`, and the
+// membership acknowledges the generation (letting the units start elsewhere) only then.
+let owned = [];
+m.onChange(() => {
+  report();
+  const now = m.status().owned;
+  const released = owned.filter((k) => !now.includes(k));
+  owned = now;
+  if (released.length === 0 || !args.stopDelayMs) return undefined;
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      print({ type: 'released', workerId: args.workerId, units: released });
+      resolve();
+    }, args.stopDelayMs),
+  );
+});
 
 let timer;
 process.on('SIGTERM', () => {

@@ -21,6 +21,7 @@ const ALL = UNITS.map(unitKey).sort();
 interface Report {
   t: number;
   type: string;
+  units?: string[];
   workerId: string;
   generation: number;
   isLeader: boolean;
@@ -41,7 +42,7 @@ class Member {
   constructor(
     readonly id: string,
     groupId: string,
-    timing: { sessionTimeoutMs: number; heartbeatIntervalMs: number },
+    timing: { sessionTimeoutMs: number; heartbeatIntervalMs: number; stopDelayMs?: number },
     bootstrap = stackEnv().kafka,
   ) {
     const args = { bootstrap, groupId, workerId: id, units: UNITS, ...timing };
@@ -148,14 +149,15 @@ function expectLeadershipNeverOverlaps(members: Member[]): void {
     for (const b of periods) if (a.id !== b.id) expect(a.to < b.from || b.to < a.from).toBe(true);
 }
 
-/** For a unit that moved from `from` to `to`: the old owner's last report owning it precedes the new owner's first. */
+/**
+ * For a unit that moved from `from` to `to`: the old owner finished stopping it (its slow listener settled) before
+ * the new owner was given it.
+ */
 function expectStoppedBeforeStarted(unit: string, from: Member, to: Member, since: number): void {
-  const lastOld = Math.max(
-    0,
-    ...from.reports.filter((r) => r.t >= since && r.type === 'state' && r.owned.includes(unit)).map((r) => r.t),
-  );
+  const released = from.reports.find((r) => r.t >= since && r.type === 'released' && r.units!.includes(unit));
+  expect(released).toBeDefined();
   const firstNew = to.reports.find((r) => r.t >= since && r.type === 'state' && r.owned.includes(unit))!.t;
-  expect(lastOld).toBeLessThanOrEqual(firstNew);
+  expect(released!.t).toBeLessThanOrEqual(firstNew);
 }
 
 async function cleanup(members: Member[], groupId: string, bootstrap = stackEnv().kafka): Promise<void> {
@@ -170,7 +172,8 @@ jest.setTimeout(240_000);
 
 describe('cluster membership through the group coordinator (3 worker processes)', () => {
   const groupId = uniqueId('ferry-cluster');
-  const timing = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 };
+  // Each member takes 1.5 s to stop a unit it lost, like a task flushing before it stops.
+  const timing = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, stopDelayMs: 1_500 };
   const members: Member[] = [];
 
   afterAll(() => cleanup(members, groupId));
@@ -212,14 +215,13 @@ describe('cluster membership through the group coordinator (3 worker processes)'
     const moved = [...afterJoin].filter(([k, w]) => afterKill.get(k) !== w);
     // 2 survivors held 3+3 tasks and 2+1 connectors; 3 workers need 2/2/2 and 1/1/1: 2 tasks + 1 connector move.
     expect(moved).toHaveLength(3);
+    const oldOwner = (k: string): Member => survivors.find((m) => m.id === afterKill.get(k))!;
+    const releasedBy = (k: string) =>
+      oldOwner(k).reports.some((r) => r.t >= joinedAt && r.type === 'released' && r.units!.includes(k));
+    await waitFor('the old owners to report their stops', () => moved.every(([k]) => releasedBy(k)), 10_000, four);
     for (const [k, w] of moved) {
       expect(w).toBe(joiner.id);
-      expectStoppedBeforeStarted(
-        k,
-        survivors.find((m) => m.id === afterKill.get(k))!,
-        joiner,
-        joinedAt,
-      );
+      expectStoppedBeforeStarted(k, oldOwner(k), joiner, joinedAt);
     }
     for (const m of survivors) {
       const kept = [...afterKill].filter(([k, w]) => w === m.id && afterJoin.get(k) === m.id).map(([k]) => k);
