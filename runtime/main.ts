@@ -10,11 +10,13 @@ import { startRestServer } from './rest/server';
 import { Worker } from './worker';
 import { builtinPlugins } from './builtins';
 import { VERSION } from './version';
+import { runDemo } from './demo';
 
 const USAGE = `Usage: ferry <command> [options]
 
 Commands:
   worker [--config FILE]   run a worker (settings from FILE, a JSON object of Connect-style keys, and FERRY_* env vars)
+  demo [--config FILE]     run a worker with a demo MQTT → Kafka → MQTT pipeline on the local stack (make run)
   version                  print the version
 `;
 
@@ -24,6 +26,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (cmd) {
     case 'worker':
       return runWorker(rest);
+    case 'demo':
+      // The demo's own lines are what a first-time user reads: keep the worker's JSON logs to warnings.
+      process.env.FERRY_LOG_LEVEL ??= 'warn';
+      return runWorker(rest, (url, log) =>
+        runDemo({
+          restUrl: url,
+          mqttUrl: process.env.FERRY_MQTT_URL ?? 'mqtt://127.0.0.1:1884',
+          kafkaBootstrap: process.env.FERRY_KAFKA_BOOTSTRAP ?? '127.0.0.1:9092',
+          print: (line) => process.stdout.write(`${line}\n`),
+        }).catch((err: unknown) => log.error({ err: (err as Error).message }, 'the demo failed')),
+      );
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);
@@ -65,7 +78,10 @@ function loadConfig(args: readonly string[]): WorkerConfig {
   return parseWorkerConfig(file, process.env);
 }
 
-async function runWorker(args: readonly string[]): Promise<number> {
+async function runWorker(
+  args: readonly string[],
+  afterStart?: (restUrl: string, logger: { error(o: unknown, m?: string): void }) => Promise<void>,
+): Promise<number> {
   let cfg: WorkerConfig;
   try {
     cfg = loadConfig(args);
@@ -133,6 +149,10 @@ async function runWorker(args: readonly string[]): Promise<number> {
     logger.error({ err: (err as Error).message }, 'worker failed to start');
     await stop('start failure');
     return 1;
+  }
+  if (afterStart) {
+    const host = cfg.restHost === '0.0.0.0' ? '127.0.0.1' : cfg.restHost;
+    await afterStart(`http://${host}:${server.port}`, logger);
   }
   return done;
 }

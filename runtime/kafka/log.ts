@@ -45,6 +45,8 @@ export class KafkaLog {
     this.consumer.on('event.error', (err) =>
       this.logger.warn({ err: err.message, topic }, 'internal topic reader error'),
     );
+    // consume(n) otherwise waits up to a second for n records: every read-back of a write would be a second late.
+    this.consumer.setDefaultConsumeTimeout(50);
   }
 
   async start(timeoutMs = 30_000): Promise<void> {

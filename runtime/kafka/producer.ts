@@ -34,7 +34,6 @@ export class DataProducer {
         'linger.ms': 2,
         'batch.num.messages': 10000,
         'queue.buffering.max.messages': 200000,
-        'compression.type': 'lz4',
         ...conf,
         dr_cb: true,
       },

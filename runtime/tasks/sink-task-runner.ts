@@ -67,12 +67,16 @@ export class SinkTaskRunner {
         'enable.auto.offset.store': false,
         'partition.assignment.strategy': 'cooperative-sticky',
         'fetch.wait.max.ms': 20,
+        // A sink configured before its topic exists finds it within seconds, not at the next 5-minute refresh.
+        'topic.metadata.refresh.interval.ms': 5000,
         rebalance_cb: true,
       },
       { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
     this.consumer.on('event.error', (err) => deps.logger.warn({ err: err.message }, 'sink consumer error'));
+    // consume(n) otherwise holds a batch up to a second waiting for n records: a lone record would wait that long.
+    this.consumer.setDefaultConsumeTimeout(20);
   }
 
   async start(): Promise<void> {
