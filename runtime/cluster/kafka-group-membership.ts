@@ -443,7 +443,14 @@ export class KafkaGroupMembership implements Membership {
     await this.applyAssignment();
     // 2. Tell the others which tokens the coordinator gave us and which generation we applied (the acknowledgement).
     await this.writeMember(this.tokens.size > 0 && this.appliedGeneration > this.ackedGeneration);
-    // 3. Holder of token 0: claim leadership with a record whose offset becomes the epoch.
+    // 3. Holder of token 0: claim leadership with a record whose offset becomes the epoch. Claim again if a later
+    //    leader record appeared while we hold token 0 (a deposed leader's write that was delayed in flight):
+    //    otherwise nobody would lead until token 0 moves.
+    const newest = this.state.leader();
+    if (this.tokens.has(LEADER_PARTITION) && this.myEpoch !== undefined && newest && newest.epoch > this.myEpoch) {
+      this.logger.warn({ epoch: this.myEpoch, newer: newest }, 'a later leader record while holding token 0');
+      this.leaderClaimNeeded = true;
+    }
     if (this.leaderClaimNeeded && this.tokens.has(LEADER_PARTITION) && !this.leaving) {
       const offset = await this.write(LEADER_KEY, { worker: this.opts.workerId });
       this.leaderClaimNeeded = false;
