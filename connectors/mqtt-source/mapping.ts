@@ -1,4 +1,11 @@
-import { RecordError, Schemas, type Header, type Schema, type SourceRecord } from '../../runtime/api';
+import {
+  RECORD_ERROR_HEADER,
+  RecordError,
+  Schemas,
+  type Header,
+  type Schema,
+  type SourceRecord,
+} from '../../runtime/api';
 import { resolvePath, type TemplatePath } from '../mqtt-common';
 import { kafkaTopicProblem, type SourceTemplates, type ValueFormat } from './config';
 import { envelopeSchema, envelopeValue } from './envelope';
@@ -10,7 +17,7 @@ import type { InboundMessage } from './session';
  * schema, a template placeholder without a value). Such a record carries the raw payload as its value and in
  * `originalBytes`; the runtime must route it to the connector's error policy (DLQ or fail) instead of producing it.
  */
-export const ERROR_HEADER = '__ferry.error';
+export const ERROR_HEADER = RECORD_ERROR_HEADER;
 
 /** Source partition key: one partition per configured filter. */
 export const PARTITION_KEY = 'mqtt.filter';

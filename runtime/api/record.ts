@@ -48,6 +48,14 @@ export interface SinkRecord extends ConnectRecord {
   readonly rawValue?: Buffer | null;
 }
 
+/**
+ * A source task that received data it cannot turn into a proper record (a payload that is not JSON, misses a
+ * required field…) still sends it — with `originalBytes` and this header, whose value is the reason. The runtime
+ * then applies the connector's error policy to it (dead-letter queue, or fail the task) instead of writing it, so
+ * the source is acknowledged only once the data is safe somewhere, and never silently.
+ */
+export const RECORD_ERROR_HEADER = '__ferry.error';
+
 /** Returns a copy of a record with some properties replaced: records are immutable. */
 export function withRecord<R extends ConnectRecord>(record: R, changes: Partial<ConnectRecord>): R {
   return { ...record, ...changes };

@@ -1,4 +1,4 @@
-import type { Header, SourceRecord } from '../api';
+import { RECORD_ERROR_HEADER, RecordError, type Header, type SourceRecord } from '../api';
 import { stringOf, type Converter } from '../converters';
 import { applyChain, type TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
@@ -36,6 +36,13 @@ export class DefaultSourcePipeline implements SourcePipeline {
 
   async process(record: SourceRecord): Promise<ProducerRecord | null> {
     const { steps, errors, ctx } = this.p;
+    const failure = record.headers.find((h) => h.key === RECORD_ERROR_HEADER);
+    if (failure) {
+      // The task could not make a proper record of what it received: error policy, never Kafka as is.
+      const reason = typeof failure.value === 'string' ? failure.value : 'the source task could not build this record';
+      await errors.fail(new StageFailure('TASK_POLL', '', new RecordError(reason)), this.info(record));
+      return null;
+    }
     let current: TransformStep | undefined;
     let transformed: SourceRecord | null;
     try {
