@@ -113,7 +113,15 @@ async function runWorker(
       plugins: pipeline.pipelinePlugins,
     },
   });
-  const app = createRestApp(worker, { loggers, logger: loggers.logger('ferry.rest'), metrics: () => metrics.text() });
+  const app = createRestApp(worker, {
+    loggers,
+    logger: loggers.logger('ferry.rest'),
+    metrics: () => metrics.text(),
+    observeRequest: (method, route, status, seconds) => {
+      metrics.restRequests.inc({ method, route, status: String(status) });
+      metrics.restLatency.observe({ method, route }, seconds);
+    },
+  });
   // REST first: /health answers 503 while the worker reads its topics, as Connect's does.
   let server;
   try {

@@ -64,9 +64,26 @@ export class Metrics {
   forTask(connector: string, task: number): TaskMetrics {
     const labels = { connector, task: String(task) };
     this.see(connector, labels.task);
+    // Bound children per name: counting is on the per-record path, and resolving labels each time costs a hash.
+    const counters = new Map<string, client.Counter.Internal>();
+    const gauges = new Map<string, client.Gauge.Internal<'connector' | 'task'>>();
     return {
-      count: (name, n = 1) => this.counter(name).inc(labels, n),
-      gauge: (name, value) => this.gauge(name).set(labels, value),
+      count: (name, n = 1) => {
+        let c = counters.get(name);
+        if (!c) {
+          c = this.counter(name).labels(labels);
+          counters.set(name, c);
+        }
+        c.inc(n);
+      },
+      gauge: (name, value) => {
+        let g = gauges.get(name);
+        if (!g) {
+          g = this.gauge(name).labels(labels);
+          gauges.set(name, g);
+        }
+        g.set(value);
+      },
     };
   }
 

@@ -19,6 +19,8 @@ import { openApiDocument } from './openapi';
 export interface RestDeps {
   readonly loggers: LoggerRegistry;
   readonly logger: Logger;
+  /** Called once per answered request (metrics): the route pattern, not the path. */
+  readonly observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
   /** Prometheus text for `GET /metrics`; the route exists only when given. */
   readonly metrics?: () => Promise<string>;
   /** Applies a level on every worker (`PUT /admin/loggers/{l}?scope=cluster`); without it the change is local. */
@@ -97,6 +99,9 @@ export function createRestApp(herder: Herder, deps: RestDeps): Express {
         { method: req.method, path: req.originalUrl, status: res.statusCode, durationMs },
         'REST request',
       );
+      // The route pattern, not the path: one series per endpoint, not per connector name.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      deps.observeRequest?.(req.method, route, res.statusCode, durationMs / 1000);
     });
     next();
   });

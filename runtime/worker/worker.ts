@@ -259,7 +259,9 @@ export class Worker implements Herder {
       }
       const started = await this.ensureInstance(rt, stored);
       if (!started) return;
-      if (this.membership.isLeader() && (await this.updateTaskConfigs(rt, stored))) return; // the commit re-enters
+      // A connector created PAUSED gets no tasks until it is resumed, as in Connect; one paused later keeps them.
+      const deferTasks = stored.target === 'PAUSED' && stored.tasks.length === 0;
+      if (!deferTasks && this.membership.isLeader() && (await this.updateTaskConfigs(rt, stored))) return; // the commit re-enters
     } else if (rt.instance) {
       await this.stopInstance(rt);
     }

@@ -129,6 +129,29 @@ describe('worker REST API against the real broker', () => {
     expect(del.status).toBe(204);
   });
 
+  it('exposes Prometheus metrics that move when records flow', async () => {
+    const topic = uniqueId('counter');
+    const name = uniqueId('m');
+    await rest(w.url, 'POST', '/connectors', { name, config: counterConfig(topic, { 'counter.max': '40' }) });
+    const sample = (text: string, metric: string, labels: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes(labels));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+    };
+    const text = await eventually(async () => {
+      const res = await fetch(`${w.url}/metrics`);
+      const t = await res.text();
+      return sample(t, 'ferry_task_written_total', `connector="${name}"`) === 40 ? t : undefined;
+    });
+    expect(sample(text, 'ferry_task_received_total', `connector="${name}"`)).toBe(40);
+    expect(sample(text, 'ferry_task_state', `connector="${name}",task="0",state="RUNNING"`)).toBe(1);
+    expect(sample(text, 'ferry_connector_state', `connector="${name}",state="RUNNING"`)).toBe(1);
+    expect(sample(text, 'ferry_task_record_latency_seconds_count', `connector="${name}"`)).toBe(40);
+    expect(sample(text, 'ferry_rest_requests_total', 'route="/connectors"')).toBeGreaterThan(0);
+    await rest(w.url, 'DELETE', `/connectors/${name}`);
+    const after = await (await fetch(`${w.url}/metrics`)).text();
+    expect(after).not.toContain(`connector="${name}"`);
+  });
+
   it('pauses, resumes, stops, and alters and resets offsets only when stopped', async () => {
     const topic = uniqueId('counter');
     const name = uniqueId('p');
