@@ -425,7 +425,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
           socket.uncork();
         });
       }
-      for (const ack of acks) this.write({ cmd: ack.kind, messageId: ack.packetId });
+      this.lastWriteMs = Date.now();
+      if (!socket.destroyed) socket.write(encodeAcks(acks));
       this.emit('acknowledged', acks.length);
     }
     if (this.paused || this.backlog.length > 0) this.drain();
@@ -517,4 +518,22 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.nextPacketId = id >= 65535 ? 1 : id + 1;
     return id;
   }
+}
+
+/**
+ * PUBACK / PUBREC packets for released acks, in order, in one buffer: 4 bytes each (fixed header, remaining length
+ * 2, packet id). Valid on MQTT 3.1.1 and on 5, where a success reason code with no properties may be left out
+ * (MQTT 5 §3.4.2.1, §3.5.2.1). One write per batch instead of one generated packet per ack: acks are the source's
+ * most frequent write.
+ */
+export function encodeAcks(acks: readonly ReleasedAck[]): Buffer {
+  const buf = Buffer.allocUnsafe(acks.length * 4);
+  let o = 0;
+  for (const ack of acks) {
+    buf[o] = ack.kind === 'puback' ? 0x40 : 0x50;
+    buf[o + 1] = 0x02;
+    buf.writeUInt16BE(ack.packetId, o + 2);
+    o += 4;
+  }
+  return buf;
 }

@@ -10,8 +10,8 @@ const NAME = /^[a-z][a-z0-9_]*$/;
  */
 export class Metrics {
   readonly registry = new client.Registry();
-  private readonly counters = new Map<string, client.Counter<'connector' | 'task'>>();
-  private readonly gauges = new Map<string, client.Gauge<'connector' | 'task'>>();
+  private readonly counters = new Map<string, { metric: client.Counter<'connector' | 'task'>; cells: Set<Cell> }>();
+  private readonly gauges = new Map<string, { metric: client.Gauge<'connector' | 'task'>; cells: Set<Cell> }>();
   readonly taskState: client.Gauge<'connector' | 'task' | 'state'>;
   readonly connectorState: client.Gauge<'connector' | 'state'>;
   readonly restRequests: client.Counter<'method' | 'route' | 'status'>;
@@ -64,25 +64,25 @@ export class Metrics {
   forTask(connector: string, task: number): TaskMetrics {
     const labels = { connector, task: String(task) };
     this.see(connector, labels.task);
-    // Bound children per name: counting is on the per-record path, and resolving labels each time costs a hash.
-    const counters = new Map<string, client.Counter.Internal>();
-    const gauges = new Map<string, client.Gauge.Internal<'connector' | 'task'>>();
+    // Counting is on the per-record path: a plain number per series here, handed to prom-client at scrape time
+    // (prom-client hashes the labels on every inc).
+    const counters = new Map<string, Cell>();
+    const gauges = new Map<string, Cell>();
+    const cell = (kind: 'counter' | 'gauge', name: string, cache: Map<string, Cell>): Cell => {
+      let c = cache.get(name);
+      if (!c) {
+        c = { labels, value: 0, reported: 0 };
+        cache.set(name, c);
+        (kind === 'counter' ? this.counter(name) : this.gauge(name)).cells.add(c);
+      }
+      return c;
+    };
     return {
       count: (name, n = 1) => {
-        let c = counters.get(name);
-        if (!c) {
-          c = this.counter(name).labels(labels);
-          counters.set(name, c);
-        }
-        c.inc(n);
+        (counters.get(name) ?? cell('counter', name, counters)).value += n;
       },
       gauge: (name, value) => {
-        let g = gauges.get(name);
-        if (!g) {
-          g = this.gauge(name).labels(labels);
-          gauges.set(name, g);
-        }
-        g.set(value);
+        (gauges.get(name) ?? cell('gauge', name, gauges)).value = value;
       },
     };
   }
@@ -100,7 +100,10 @@ export class Metrics {
   forgetConnector(connector: string): void {
     for (const task of this.seen.get(connector) ?? []) {
       const labels = { connector, task };
-      for (const m of [...this.counters.values(), ...this.gauges.values()]) m.remove(labels);
+      for (const m of [...this.counters.values(), ...this.gauges.values()]) {
+        m.metric.remove(labels);
+        for (const c of m.cells) if (c.labels.connector === connector) m.cells.delete(c);
+      }
       this.recordLatency.remove(labels);
       for (const state of STATES) this.taskState.remove({ ...labels, state });
     }
@@ -121,35 +124,55 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  private counter(name: string): client.Counter<'connector' | 'task'> {
+  private counter(name: string): { metric: client.Counter<'connector' | 'task'>; cells: Set<Cell> } {
     let c = this.counters.get(name);
     if (!c) {
       if (!NAME.test(name)) throw new Error(`invalid metric name ${name}`);
-      c = new client.Counter({
+      const cells = new Set<Cell>();
+      const metric = new client.Counter({
         name: `ferry_task_${name}_total`,
         help: `Task counter: ${name.replace(/_/g, ' ')}`,
         labelNames: ['connector', 'task'],
         registers: [this.registry],
+        collect() {
+          for (const cell of cells) {
+            if (cell.value > cell.reported) this.inc(cell.labels, cell.value - cell.reported);
+            cell.reported = cell.value;
+          }
+        },
       });
+      c = { metric, cells };
       this.counters.set(name, c);
     }
     return c;
   }
 
-  private gauge(name: string): client.Gauge<'connector' | 'task'> {
+  private gauge(name: string): { metric: client.Gauge<'connector' | 'task'>; cells: Set<Cell> } {
     let g = this.gauges.get(name);
     if (!g) {
       if (!NAME.test(name)) throw new Error(`invalid metric name ${name}`);
-      g = new client.Gauge({
+      const cells = new Set<Cell>();
+      const metric = new client.Gauge({
         name: `ferry_task_${name}`,
         help: `Task gauge: ${name.replace(/_/g, ' ')}`,
         labelNames: ['connector', 'task'],
         registers: [this.registry],
+        collect() {
+          for (const cell of cells) this.set(cell.labels, cell.value);
+        },
       });
+      g = { metric, cells };
       this.gauges.set(name, g);
     }
     return g;
   }
+}
+
+/** One series' value, kept by its task and handed to prom-client when scraped. */
+interface Cell {
+  readonly labels: { connector: string; task: string };
+  value: number;
+  reported: number;
 }
 
 const STATES = ['UNASSIGNED', 'RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'RESTARTING'] as const;

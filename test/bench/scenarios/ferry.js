@@ -26,7 +26,8 @@ function sourceConfig(ctx, { prefix, topic, format, tasks = 1, filter }) {
     'mqtt.value.format': format,
   };
   if (format === 'json') config['mqtt.value.schema.file'] = SCHEMA_FILE;
-  return config;
+  // For experiments: extra connector settings as JSON, e.g. BENCH_SOURCE_EXTRA='{"mqtt.max.in.flight":"5000"}'.
+  return { ...config, ...JSON.parse(process.env.BENCH_SOURCE_EXTRA || '{}') };
 }
 
 /** Worker figures for the report: CPU seconds per 100k messages between two usage samples, memory now. */
@@ -74,7 +75,8 @@ async function source(ctx, { format, rate }) {
   const k = ctx.seq();
   const prefix = `bench/${ctx.runId}/src-${k}`;
   const topic = `ferry-bench-${ctx.runId}-src-${format}-${k}`;
-  const name = `bench-src-${format}-${k}`;
+  // The run id keeps MQTT client ids (derived from the name) apart from any other run's workers on the same broker.
+  const name = `bench-src-${format}-${ctx.runId}-${k}`;
   await createTopic(s.kafka, topic, s.partitions);
   const { worker, timings } = await workerWithConnector(
     ctx,
@@ -127,7 +129,7 @@ async function sink(ctx, { rate }) {
   const k = ctx.seq();
   const prefix = `bench/${ctx.runId}/sink-${k}/out`;
   const topic = `ferry-bench-${ctx.runId}-sink-${k}`;
-  const name = `bench-sink-${k}`;
+  const name = `bench-sink-${ctx.runId}-${k}`;
   await createTopic(s.kafka, topic, s.partitions);
   const schemaId = await registerTelemetry(s.registry, topic);
   const config = {
@@ -234,7 +236,7 @@ async function manyTasks(ctx) {
     const t0 = performance.now();
     if (s.rssMode === 'connectors') {
       for (let i = 0; i < count; i++) {
-        const name = `bench-rss-${k}-${i}`;
+        const name = `bench-rss-${ctx.runId}-${k}-${i}`;
         await worker.createConnector(
           name,
           sourceConfig(ctx, { prefix, topic, format: 'json', filter: `${prefix}/g${i}/#` }),
@@ -242,7 +244,7 @@ async function manyTasks(ctx) {
         names.push(name);
       }
     } else {
-      const name = `bench-rss-${k}`;
+      const name = `bench-rss-${ctx.runId}-${k}`;
       await worker.createConnector(name, sourceConfig(ctx, { prefix, topic, format: 'json', tasks: count }));
       names.push(name);
     }
@@ -299,7 +301,7 @@ async function failover(ctx) {
     new Worker({ settings: s, cluster, label: 'w1' }),
     new Worker({ settings: s, cluster, label: 'w2' }),
   ];
-  const names = [`bench-fo-${k}-a`, `bench-fo-${k}-b`];
+  const names = [`bench-fo-${ctx.runId}-${k}-a`, `bench-fo-${ctx.runId}-${k}-b`];
   try {
     await workers[0].start();
     ctx.track(workers[0]);
