@@ -279,7 +279,15 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
         this.pingOutstandingSinceMs = undefined;
         return;
       case 'disconnect': {
-        const reason = packet.reasonCode !== undefined ? ` (reason code 0x${packet.reasonCode.toString(16)})` : '';
+        const code = packet.reasonCode;
+        // 0x8E: another client connected with this client id — usually the same connector name running in a second
+        // Ferry cluster against this broker; the two keep taking the session from each other.
+        const reason =
+          code === 0x8e
+            ? ' (0x8e session taken over: another client uses this client id; set mqtt.client.id.prefix to tell them apart)'
+            : code !== undefined
+              ? ` (reason code 0x${code.toString(16)})`
+              : '';
         if (this.socket) this.onConnectionLost(this.socket, new Error(`broker ${label} sent DISCONNECT${reason}`));
         return;
       }
