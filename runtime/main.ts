@@ -9,6 +9,7 @@ import { createRestApp } from './rest';
 import { startRestServer } from './rest/server';
 import { Worker } from './worker';
 import { builtinPlugins } from './builtins';
+import { KafkaGroupMembership, unitsOf } from './cluster';
 import { VERSION } from './version';
 import { runDemo } from './demo';
 
@@ -104,6 +105,19 @@ async function runWorker(
     logger: loggers.logger('ferry'),
     metrics,
     version: VERSION,
+    // Workers with the same group.id form one cluster through Kafka's group coordinator (docs/cluster.md); a
+    // worker alone is a cluster of one.
+    membershipFactory: ({ workerId, connectors }) =>
+      new KafkaGroupMembership({
+        bootstrapServers: cfg.bootstrapServers,
+        groupId: cfg.groupId,
+        workerId,
+        sessionTimeoutMs: cfg.sessionTimeoutMs,
+        heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+        units: () => unitsOf(connectors()),
+        clientConfig: cfg.consumerOverrides,
+        logger: loggers.logger('ferry'),
+      }),
     pipeline: {
       createSourcePipeline: pipeline.createSourcePipeline,
       createSinkPipeline: pipeline.createSinkPipeline,

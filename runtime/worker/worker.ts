@@ -36,7 +36,7 @@ import type { PluginRegistry } from '../plugins';
 import { ConfigStore, InternalTopic, OffsetStore, StatusStore, type ConnectorState } from '../storage';
 import { SinkTaskRunner, SourceTaskRunner, TopicCreator } from '../tasks';
 import { configKey, newConnectorRuntime, type ConnectorRuntime, type TaskRuntime } from './connector-runtime';
-import { StandaloneMembership, type Membership } from './membership';
+import { StandaloneMembership, type Membership, type MembershipFactory } from './membership';
 import { SinkOffsets } from './sink-offsets';
 
 /** What the worker needs from the record pipeline (runtime/pipeline), injected by main. */
@@ -57,7 +57,10 @@ export interface WorkerOptions {
   readonly metrics: Metrics;
   readonly version: string;
   readonly commit?: string;
+  /** Who runs what. Default: this worker alone runs everything. */
   readonly membership?: Membership;
+  /** Builds the membership from what only the worker knows (its connectors); used when `membership` is not given. */
+  readonly membershipFactory?: MembershipFactory;
 }
 
 type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -93,11 +96,11 @@ export class Worker implements Herder {
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly hooks: PipelineHooks;
   private stopping: Promise<void> | undefined;
+  private readonly forwarding = new Set<string>();
 
   constructor(private readonly opts: WorkerOptions) {
     this.cfg = opts.config;
     this.logger = opts.logger.child({ component: 'worker' });
-    this.membership = opts.membership ?? new StandaloneMembership();
     this.clientConf = { 'bootstrap.servers': this.cfg.bootstrapServers, 'client.id': `ferry-${this.workerId()}` };
     this.admin = new KafkaAdmin({ ...this.clientConf, ...this.cfg.adminOverrides });
     this.internalProducer = new DataProducer(
@@ -110,6 +113,15 @@ export class Worker implements Herder {
     this.statuses = new StatusStore(this.logger, opts.version);
     this.topics = new TopicCreator(this.admin);
     this.sinkOffsets = new SinkOffsets({ ...this.clientConf, ...this.cfg.consumerOverrides });
+    this.membership =
+      opts.membership ??
+      opts.membershipFactory?.({
+        workerId: this.workerId(),
+        connectors: () =>
+          this.configs.names().map((name) => ({ name, tasks: this.configs.get(name)?.tasks.length ?? 0 })),
+        logger: opts.logger,
+      }) ??
+      new StandaloneMembership();
     this.hooks = {
       validatePipelineConfig: opts.pipeline.validatePipelineConfig,
       pipelineConfigKeys: opts.pipeline.pipelineConfigKeys,
@@ -151,13 +163,16 @@ export class Worker implements Herder {
     );
     this.configs.onChange((e) => {
       if (this.phase !== 'running') return;
+      // A new connector or a changed task count gives the cluster new units to hand out.
+      if (e.kind !== 'restart') this.membership.unitsChanged?.();
       if (e.kind === 'restart') void this.enqueue(e.name, () => this.doRestart(e.name, e.includeTasks, e.onlyFailed));
       else this.reconcile(e.name);
     });
     await this.configs.start(
       topic(this.cfg.configTopic, 1, this.cfg.configReplicationFactor, (r) => this.configs.apply(r)),
     );
-    this.membership.onChange(() => this.reconcileAll());
+    // Started only now: the config topic has been read to its end, so the units a leader hands out are complete.
+    this.membership.onChange(() => this.reconcileAllAndWait());
     await this.membership.start();
     this.phase = 'running';
     this.healthTimer = setInterval(() => void this.checkKafka(), KAFKA_CHECK_INTERVAL_MS);
@@ -229,9 +244,15 @@ export class Worker implements Herder {
   }
 
   private reconcileAll(): void {
+    void this.reconcileAllAndWait();
+  }
+
+  /** Reconciles every connector; resolves when all of them are done (what a cluster waits for before acknowledging). */
+  private async reconcileAllAndWait(): Promise<void> {
     if (this.phase !== 'running') return;
     const names = new Set([...this.configs.names(), ...this.runtimes.keys()]);
-    for (const n of names) this.reconcile(n);
+    // enqueue logs its own failures; one connector's failure must not hold up the acknowledgement of the others.
+    await Promise.all([...names].map((n) => this.enqueue(n, () => this.doReconcile(n)).catch(() => undefined)));
   }
 
   /** Brings what runs here for one connector in line with the config topic and the membership. */
@@ -254,16 +275,22 @@ export class Worker implements Herder {
         await this.stopInstance(rt);
         await this.setConnectorState(rt, 'STOPPED', null);
         // A stopped connector has no tasks, as in Connect; its MQTT sessions are kept so a resume loses nothing.
-        if (stored.tasks.length > 0 && this.membership.isLeader()) await this.configs.putTasks(name, []);
+        // Its owner writes it: the owner is unique per generation, and in a cluster it is seldom the leader.
+        if (stored.tasks.length > 0) await this.configs.putTasks(name, []);
         return;
       }
       const started = await this.ensureInstance(rt, stored);
       if (!started) return;
       // A connector created PAUSED gets no tasks until it is resumed, as in Connect; one paused later keeps them.
       const deferTasks = stored.target === 'PAUSED' && stored.tasks.length === 0;
-      if (!deferTasks && this.membership.isLeader() && (await this.updateTaskConfigs(rt, stored))) return; // the commit re-enters
-    } else if (rt.instance) {
+      if (!deferTasks && (await this.updateTaskConfigs(rt, stored))) return; // the commit re-enters
+    } else if (rt.instance || rt.state !== 'UNASSIGNED') {
+      // Another worker runs it now and writes its status; should it come back here, it starts afresh (even if it
+      // had FAILED here).
       await this.stopInstance(rt);
+      rt.configKey = undefined;
+      rt.state = 'UNASSIGNED';
+      rt.trace = null;
     }
     await this.reconcileTasks(rt, stored);
   }
@@ -469,7 +496,11 @@ export class Worker implements Herder {
       const runner = t.runner;
       (runner as { abortPipeline?: AbortController }).abortPipeline = abort;
       await runner.start();
-      if (t.runner === runner && t.state !== 'FAILED') await this.setTaskState(rt, t, 'RUNNING', null);
+      if (t.runner === runner && t.state !== 'FAILED') {
+        await this.setTaskState(rt, t, 'RUNNING', null);
+        // Which worker starts and stops which task is what an operator (and the cluster tests) follow across rebalances.
+        logger.info({ generation: this.membership.generation() }, 'task running');
+      }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'task failed to start');
       this.taskFailed(rt, t, err instanceof Error ? err : new Error(String(err)));
@@ -534,9 +565,11 @@ export class Worker implements Herder {
   }
 
   private async stopConnectorRuntime(rt: ConnectorRuntime, finalState: State | undefined): Promise<void> {
+    // Only the worker that ran the connector writes its status: in a cluster another worker may own it.
+    const ranHere = rt.instance !== undefined || rt.state !== 'UNASSIGNED';
     await this.stopTasks(rt, [...rt.tasks.keys()], finalState ? 'unassign' : 'remove');
     await this.stopInstance(rt);
-    if (finalState && this.configs.get(rt.name)) await this.setConnectorState(rt, finalState, null);
+    if (finalState && ranHere && this.configs.get(rt.name)) await this.setConnectorState(rt, finalState, null);
   }
 
   /**
@@ -550,6 +583,7 @@ export class Worker implements Herder {
       if (t.restartTimer) clearTimeout(t.restartTimer);
       await this.stopRunner(t);
       rt.tasks.delete(id);
+      this.logger.info({ connector: rt.name, task: id, how }, 'task stopped');
       if (how === 'remove') {
         if (this.statuses.tasksOf(rt.name).has(id)) await this.statuses.removeTask(rt.name, id).catch(() => undefined);
       } else if (how === 'unassign') {
@@ -767,6 +801,9 @@ export class Worker implements Herder {
     await this.configs.remove(name);
     const rt = this.runtimes.get(name);
     if (rt) await this.enqueue(name, () => this.doReconcile(name));
+    // In a cluster other workers stop their tasks when they read the removal (each tombstones its task's status):
+    // releasing the tasks' external state (MQTT sessions) while one still runs would cut it off mid-stream.
+    await this.settle(() => ![...this.statuses.tasksOf(name).values()].some((t) => t.worker_id !== this.workerId()));
     await this.statuses
       .removeConnector(name)
       .catch((err: unknown) => this.logger.warn({ err }, 'status cleanup failed'));
@@ -803,6 +840,15 @@ export class Worker implements Herder {
     await this.configs.putTarget(name, 'STOPPED');
     // Answer once the stop took effect here, so an offsets call right after finds the connector STOPPED.
     if (this.runtimes.has(name)) await this.enqueue(name, () => Promise.resolve());
+    // …and on the other workers of a cluster: the connector's owner empties its task list, then every worker that
+    // ran one of its tasks stops it and tombstones its status. Bounded: an owner that just crashed answers nothing.
+    await this.settle(() => this.configs.get(name)?.tasks.length === 0 && this.statuses.tasksOf(name).size === 0);
+  }
+
+  /** Waits until `done()` holds, at most about one session timeout (how long a crashed owner stays owner). */
+  private async settle(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + this.cfg.sessionTimeoutMs + this.cfg.shutdownTimeoutMs;
+    while (!done() && this.phase === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   async restartConnector(name: string, req: RestartRequest): Promise<ConnectorStatus | undefined> {
@@ -826,10 +872,15 @@ export class Worker implements Herder {
     const s = this.storedOr404(name);
     const cfg = s.tasks[task];
     if (!cfg) throw new FerryError('NOT_FOUND', `Task ${name}-${task} not found`);
+    let elsewhere: string | undefined;
     await this.enqueue(name, async () => {
       const rt = this.runtimes.get(name);
       const t = rt?.tasks.get(task);
-      if (!rt || !t) return; // another worker owns it: it restarts on its next reconcile of this connector
+      if (!rt || !t) {
+        const runner = this.statuses.tasksOf(name).get(task)?.worker_id;
+        if (runner && runner !== this.workerId()) elsewhere = runner;
+        return;
+      }
       await this.stopRunner(t);
       if (t.restartTimer) clearTimeout(t.restartTimer);
       t.restarts = 0;
@@ -837,6 +888,41 @@ export class Worker implements Herder {
       if (s.target === 'PAUSED') await this.setTaskState(rt, t, 'PAUSED', null);
       else await this.startTask(rt, t, cfg);
     });
+    if (elsewhere) await this.forwardTaskRestart(elsewhere, name, task);
+  }
+
+  /** Another worker runs the task: ask it over its REST API, as Connect forwards requests between workers. */
+  private async forwardTaskRestart(workerId: string, name: string, task: number): Promise<void> {
+    // Two workers whose views of the status disagree for a moment would pass the request back and forth: a request
+    // that comes back while this worker is forwarding it ends here.
+    const key = JSON.stringify([name, task]);
+    if (this.forwarding.has(key)) return;
+    this.forwarding.add(key);
+    try {
+      await this.forwardOnce(workerId, name, task);
+    } finally {
+      this.forwarding.delete(key);
+    }
+  }
+
+  private async forwardOnce(workerId: string, name: string, task: number): Promise<void> {
+    const url = `http://${workerId}/connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(this.cfg.shutdownTimeoutMs + 10_000) });
+    } catch (err) {
+      throw new FerryError(
+        'CONFLICT',
+        `Task ${name}-${task} runs on worker ${workerId}, which could not be reached (${(err as Error).message}); retry shortly`,
+      );
+    }
+    if (res.status >= 300) {
+      const body = await res.text().catch(() => '');
+      throw new FerryError(
+        res.status === 404 ? 'NOT_FOUND' : 'CONFLICT',
+        `Worker ${workerId}, which runs task ${name}-${task}, answered ${res.status}: ${body.slice(0, 300)}; retry shortly`,
+      );
+    }
   }
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
