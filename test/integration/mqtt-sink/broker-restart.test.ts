@@ -6,6 +6,8 @@ import { SinkHarness, eventually, sinkRecord } from './harness';
 
 const TOTAL = 3000;
 const BATCH = 100;
+/** As long as the fault test asks: long enough for every reconnect back-off to reach its ceiling. */
+const OUTAGE_MS = 20_000;
 
 describe('MQTT sink with its broker stopped mid-stream', () => {
   let broker: DedicatedService;
@@ -21,7 +23,7 @@ describe('MQTT sink with its broker stopped mid-stream', () => {
     await broker.destroy();
   });
 
-  it('acks every record exactly once and loses none when Mosquitto stops and comes back', async () => {
+  it('acks every record exactly once and loses none when Mosquitto stops for 20 s and comes back', async () => {
     const base = uniqueId('sinkfault');
     // A subscriber with a persistent session, so what reaches the broker around the restart is kept for it.
     const seen = new Map<number, number>();
@@ -63,7 +65,7 @@ describe('MQTT sink with its broker stopped mid-stream', () => {
       if (outage === undefined && i >= TOTAL / 3) {
         outage = (async () => {
           await broker.down();
-          await new Promise((r) => setTimeout(r, 3000));
+          await new Promise((r) => setTimeout(r, OUTAGE_MS));
           await broker.up();
         })();
       }
