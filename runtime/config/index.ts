@@ -26,3 +26,4 @@ export {
 export type { WorkerConfig } from './worker-config';
 export { noPipelineHooks } from './types';
 export type { PipelineHooks, PipelineConfigKey } from './types';
+export { renderConfigReference } from './reference';
