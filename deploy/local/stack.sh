@@ -28,6 +28,8 @@ HOST="${FERRY_STACK_HOST:-127.0.0.1}"
 KAFKA_PORT="${FERRY_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${FERRY_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 REGISTRY_PORT="${FERRY_REGISTRY_PORT:-8081}"
+# Apicurio 3.x serves health and metrics on a second port (Quarkus' management interface, 9000 unless moved).
+REGISTRY_MANAGEMENT_PORT="${FERRY_REGISTRY_MANAGEMENT_PORT:-$((REGISTRY_PORT + 1000))}"
 MQTT_PORT="${FERRY_MQTT_PORT:-1884}"
 KAFKA_HEAP="${FERRY_KAFKA_HEAP:--Xmx512m -Xms256m}"
 REGISTRY_HEAP="${FERRY_REGISTRY_HEAP:--Xmx512m}"
@@ -291,7 +293,8 @@ up_registry() {
   # shellcheck disable=SC2086
   (cd "$REGISTRY_DATA" && start_bg registry "$LOGS/registry.log" "$java" $REGISTRY_HEAP \
     -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.http.host="$HOST" \
-    -Dquarkus.log.console.json=false -Dquarkus.management.enabled=false \
+    -Dquarkus.log.console.json=false \
+    -Dquarkus.management.host="$HOST" -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
     -Dapicurio.datasource.url="jdbc:h2:file:$REGISTRY_DATA/registry" \
     -Dregistry.datasource.url="jdbc:h2:file:$REGISTRY_DATA/registry" \
     -Dapicurio.datasource.jdbc.initial-size=2 -Dapicurio.datasource.jdbc.min-size=2 -jar "$jar")

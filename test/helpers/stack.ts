@@ -57,6 +57,7 @@ export class DedicatedService {
       env.FERRY_MQTT_PORT = String(port);
     } else {
       env.FERRY_REGISTRY_PORT = String(port);
+      env.FERRY_REGISTRY_MANAGEMENT_PORT = String(await freePort());
     }
     const svc = new DedicatedService(service, port, dir, env);
     await svc.up();

@@ -8,7 +8,7 @@ import workerSchema from '../../../schemas/json/worker-config.schema.json';
 const DOC = path.join(__dirname, '..', '..', '..', 'docs', 'config-reference.md');
 
 describe('docs/config-reference.md', () => {
-  const generated = renderConfigReference(workerSchema as never, builtinPlugins, {
+  const generated = renderConfigReference(workerSchema, builtinPlugins, {
     validatePipelineConfig,
     pipelineConfigKeys,
   });
