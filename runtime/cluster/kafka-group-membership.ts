@@ -31,7 +31,7 @@ export interface KafkaGroupMembershipOptions {
   readonly logger: Logger;
   /** How long the group coordinator waits for a silent member before moving its units. Default 10 000. */
   readonly sessionTimeoutMs?: number;
-  /** Default 3 000; also bounds how long survivors take to notice a rebalance. */
+  /** Default 1 000 (the worker's default); also bounds how long survivors take to notice a rebalance. */
   readonly heartbeatIntervalMs?: number;
   /** How long the leader waits for a worker to acknowledge giving up a unit before moving it anyway. Default: the session timeout. */
   readonly revokeTimeoutMs?: number;
@@ -138,7 +138,7 @@ export class KafkaGroupMembership implements Membership {
     positive('revoke timeout', opts.revokeTimeoutMs);
     positive('token partitions', opts.tokenPartitions);
     this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 10_000;
-    this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3_000;
+    this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1_000;
     if (this.heartbeatIntervalMs >= this.sessionTimeoutMs)
       issues.push({ key: 'heartbeat.interval.ms', message: 'must be lower than session.timeout.ms' });
     if (issues.length > 0) throw new ConfigError(issues, 'Invalid cluster settings');
