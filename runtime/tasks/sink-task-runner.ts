@@ -107,7 +107,10 @@ export class SinkTaskRunner {
     if (d.topicsRegex) this.consumer.subscribe([new RegExp(d.topicsRegex)]);
     else this.consumer.subscribe([...(d.topics ?? [])]);
     this.running = true;
-    this.commitTimer = setInterval(() => this.commit(false), d.commitIntervalMs);
+    this.commitTimer = setInterval(() => {
+      this.commit(false);
+      this.reportLag();
+    }, d.commitIntervalMs);
     this.loop = this.consumeLoop();
   }
 
@@ -212,6 +215,25 @@ export class SinkTaskRunner {
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
       for (const [stream] of ready) this.ledger.markDirty(stream);
+    }
+  }
+
+  /** Records not yet read, over the assigned partitions, from the watermarks librdkafka caches with each fetch. */
+  private reportLag(): void {
+    if (this.assignment.length === 0) {
+      this.deps.metrics.gauge('consumer_lag', 0);
+      return;
+    }
+    try {
+      let lag = 0;
+      const positions = this.consumer.position(this.assignment);
+      for (const p of positions) {
+        const wm = this.consumer.getWatermarkOffsets(p.topic, p.partition);
+        if (typeof p.offset === 'number' && p.offset >= 0 && wm.highOffset >= p.offset) lag += wm.highOffset - p.offset;
+      }
+      this.deps.metrics.gauge('consumer_lag', lag);
+    } catch {
+      /* no watermarks cached yet: keep the last figure */
     }
   }
 

@@ -298,6 +298,17 @@ describe('worker REST API against the real broker', () => {
       { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 30 } },
     ]);
 
+    // The sink's lag gauge reaches zero once everything is read; acks counted per record.
+    await eventually(async () => {
+      const t = await (await fetch(`${w.url}/metrics`)).text();
+      const lag = t
+        .split('\n')
+        .find((l) => l.startsWith('ferry_task_consumer_lag{') && l.includes(`connector="${name}"`));
+      const acked = t
+        .split('\n')
+        .find((l) => l.startsWith('ferry_task_acknowledged_total{') && l.includes(`connector="${name}"`));
+      return lag?.endsWith(' 0') && acked?.endsWith(' 30');
+    });
     await rest(w.url, 'PUT', `/connectors/${name}/stop`);
     const altered = await rest(w.url, 'PATCH', `/connectors/${name}/offsets`, {
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 2 } }],
