@@ -376,7 +376,7 @@ export class KafkaGroupMembership implements Membership {
     if (this.setOwned(this.tokens.size === 0 ? new Set() : this.owned, this.leading && this.eligible))
       void this.notify();
     this.logger.info(
-      { event: err?.code === ERR_ASSIGN_PARTITIONS ? 'assign' : 'revoke', tokens: [...this.tokens] },
+      { event: err?.code === ERR_ASSIGN_PARTITIONS ? 'assign' : 'revoke', heldPartitions: [...this.tokens] },
       'cluster group rebalance',
     );
     this.kick();
