@@ -323,7 +323,7 @@ autosave_interval 5
 # Mosquitto queues only 1000 messages per offline/slow client by default and drops the rest silently.
 max_queued_messages 0
 max_queued_bytes 0
-max_inflight_messages 1000
+max_inflight_messages ${FERRY_MQTT_MAX_INFLIGHT:-1000}
 set_tcp_nodelay true
 log_dest stdout
 log_type error
