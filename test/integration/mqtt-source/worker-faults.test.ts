@@ -6,6 +6,9 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import mqtt, { type MqttClient } from 'mqtt';
 import Kafka from 'node-rdkafka';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { uniqueId } from '../../helpers/ids';
 import { DedicatedService, stackEnv } from '../../helpers/stack';
 import {
@@ -57,6 +60,7 @@ class Tally {
     kafka: string,
     private readonly topic: string,
     private readonly decode: (m: Kafka.Message) => Promise<number | undefined>,
+    private readonly partitions = PARTITIONS,
   ) {
     this.consumer = new Kafka.KafkaConsumer(
       { 'group.id': uniqueId('faults-read'), 'bootstrap.servers': kafka, 'enable.auto.commit': false },
@@ -69,7 +73,7 @@ class Tally {
       this.consumer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
     );
     this.consumer.assign(
-      Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: this.topic, partition, offset: 0 })),
+      Array.from({ length: this.partitions }, (_, partition) => ({ topic: this.topic, partition, offset: 0 })),
     );
     this.running = true;
     this.loop = this.run();
@@ -134,6 +138,7 @@ class Publisher {
     private readonly root: string,
     private readonly ratePerSecond: number,
     private readonly payload: (seq: number) => string,
+    private readonly total: number,
   ) {}
 
   static async start(
@@ -141,9 +146,10 @@ class Publisher {
     root: string,
     ratePerSecond: number,
     payload: (seq: number) => string = String,
+    total = Infinity,
   ): Promise<Publisher> {
     const client = await mqtt.connectAsync(url, { clientId: uniqueId('faults-pub'), protocolVersion: 4 });
-    const p = new Publisher(client, root, ratePerSecond, payload);
+    const p = new Publisher(client, root, ratePerSecond, payload, total);
     p.startedAt = Date.now();
     p.timer = setInterval(() => p.tick(), 20);
     return p;
@@ -151,7 +157,7 @@ class Publisher {
 
   private tick(): void {
     const due = Math.floor(((Date.now() - this.startedAt) / 1000) * this.ratePerSecond);
-    while (this.sent < due) {
+    while (this.sent < Math.min(due, this.total)) {
       const seq = this.sent++;
       this.client.publish(`${this.root}/dev${seq % DEVICES}/t`, this.payload(seq), { qos: 1 }, (err) => {
         if (err) this.errors.push(`${seq}: ${err.message}`);
@@ -279,11 +285,18 @@ async function diagnose(w: WorkerHandle, name: string, tally: Tally, pub: Publis
   );
 }
 
-function report(what: string, pub: Publisher, tally: Tally, startedAt: number, extra = ''): void {
+function report(
+  what: string,
+  pub: Publisher,
+  tally: Tally,
+  startedAt: number,
+  extra = '',
+  expected: Iterable<number> = pub.acked,
+): void {
   const d = tally.duplicates();
   console.log(
     `${what}: published ${pub.sent} (acked ${pub.acked.size}), in Kafka ${tally.distinct} distinct of ${tally.records} ` +
-      `records, missing ${tally.missing(pub.acked).length}, duplicates ${d.seqs} seqs / ${d.copies} extra copies, ` +
+      `records, missing ${tally.missing(expected).length}, duplicates ${d.seqs} seqs / ${d.copies} extra copies, ` +
       `${Math.round((Date.now() - startedAt) / 1000)} s${extra ? `; ${extra}` : ''}`,
   );
 }
@@ -455,4 +468,137 @@ describe('MQTT source in a worker killed with SIGKILL while devices keep publish
       }
     },
   );
+});
+
+describe('MQTT source in a worker: bad payloads in the middle of a flowing stream', () => {
+  const { kafka, registry, mqtt: mqttUrl } = stackEnv();
+  let w: WorkerHandle | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    ({ w } = await startFreshWorker('faultsdlq'));
+  }, 300_000);
+  afterAll(async () => {
+    await w?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('json mode, errors.tolerance=all: each bad payload lands in the DLQ with its reason, every good one in Kafka, the task keeps running', async () => {
+    const worker = w!;
+    const t0 = Date.now();
+    dir = mkdtempSync(path.join(tmpdir(), 'ferry-faults-schema-'));
+    const schemaFile = path.join(dir, 'reading.avsc');
+    writeFileSync(
+      schemaFile,
+      JSON.stringify({
+        type: 'record',
+        name: 'Reading',
+        namespace: 'io.ferry.test',
+        fields: [
+          { name: 'deviceId', type: 'string' },
+          { name: 'seq', type: 'long' },
+          { name: 'temp', type: 'double' },
+        ],
+      }),
+    );
+    const N = 3000;
+    // Not JSON at all, and JSON without the required deviceId, spread through the stream.
+    const notJson = new Set([250, 1250, 2250]);
+    const noDevice = new Set([750, 1750, 2750]);
+    const payload = (seq: number): string =>
+      notJson.has(seq)
+        ? `not json #${seq}`
+        : noDevice.has(seq)
+          ? JSON.stringify({ seq, temp: 1 })
+          : JSON.stringify({ deviceId: `dev${seq % DEVICES}`, seq, temp: 20 + (seq % 10) / 10 });
+    const root = uniqueId('faultsdlq');
+    const topic = uniqueId('faultsdlq-out');
+    const dlq = uniqueId('faultsdlq-dlq');
+    const name = uniqueId('src');
+    await createTopic(kafka, topic, PARTITIONS);
+    await createTopic(kafka, dlq, 1);
+    const sr = new SchemaRegistry({ host: registry });
+    const good = new Tally(kafka, topic, async (m) => {
+      if (!m.value) return undefined;
+      const v = (await sr.decode(m.value)) as { seq?: number; deviceId?: string };
+      return v.deviceId === 'warm' ? undefined : v.seq;
+    });
+    const reasons = new Map<number, string>();
+    const dead = new Tally(
+      kafka,
+      dlq,
+      (m) => {
+        const raw = m.value?.toString() ?? '';
+        const seq = Number(/(\d+)/.exec(raw)?.[1]);
+        const headers = (m.headers ?? [])
+          .flatMap((h) => Object.entries(h).map(([k, v]) => `${k}=${Buffer.from(v).toString()}`))
+          .join(' ');
+        if (Number.isInteger(seq)) reasons.set(seq, headers);
+        return Promise.resolve(Number.isInteger(seq) ? seq : undefined);
+      },
+      1,
+    );
+    await good.start();
+    await dead.start();
+    let pub: Publisher | undefined;
+    try {
+      const created = await rest(worker.url, 'POST', '/connectors', {
+        name,
+        config: sourceConfig(root, topic, registry, mqttUrl, {
+          'mqtt.value.format': 'json',
+          'mqtt.value.schema.file': schemaFile,
+          'errors.tolerance': 'all',
+          'errors.deadletterqueue.topic.name': dlq,
+          'errors.deadletterqueue.topic.replication.factor': '1',
+          'errors.deadletterqueue.context.headers.enable': 'true',
+        }),
+      });
+      expect(created.status).toBe(201);
+      await running(worker, name);
+      const warm = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('faults-warm'), protocolVersion: 4 });
+      try {
+        await eventually(
+          async () => {
+            await warm.publishAsync(`${root}/warm/t`, JSON.stringify({ deviceId: 'warm', seq: -1, temp: 0 }), {
+              qos: 1,
+            });
+            await sleep(1000);
+            return good.records > 0;
+          },
+          120_000,
+          'the first record in Kafka',
+        );
+      } finally {
+        await warm.endAsync();
+      }
+
+      pub = await Publisher.start(mqttUrl, root, 250, payload, N);
+      await eventually(() => Promise.resolve(pub!.sent === N), 120_000, `${N} published`);
+      await pub.stop();
+      const bad = new Set([...notJson, ...noDevice]);
+      const goodSeqs = [...pub.acked].filter((s) => !bad.has(s));
+      await eventually(
+        () => Promise.resolve(good.missing(goodSeqs).length === 0 && dead.missing(bad).length === 0),
+        240_000,
+        `all ${goodSeqs.length} good records in ${topic} and all ${bad.size} bad ones in the DLQ`,
+      );
+      await sleep(2000); // anything that should not be there would have arrived by now
+      report('bad payloads mid-stream (good topic)', pub, good, t0, `${dead.records} DLQ records`, goodSeqs);
+      expect(pub.errors).toEqual([]);
+      expect(pub.acked.size).toBe(N);
+      expect(good.missing(goodSeqs)).toEqual([]);
+      expect([...good.counts.keys()].filter((s) => bad.has(s))).toEqual([]);
+      expect([...dead.counts.keys()].sort((a, b) => a - b)).toEqual([...bad].sort((a, b) => a - b));
+      for (const s of notJson) expect(reasons.get(s)).toMatch(/not JSON/);
+      for (const s of noDevice) expect(reasons.get(s)).toMatch(/deviceId is required/);
+      expect(await taskState(worker, name)).toBe('RUNNING');
+    } catch (err) {
+      await diagnose(worker, name, good, pub);
+      throw err;
+    } finally {
+      if (pub) await pub.stop().catch(() => undefined);
+      await good.stop();
+      await dead.stop();
+      await rest(worker.url, 'DELETE', `/connectors/${name}`).catch(() => undefined);
+    }
+  });
 });
