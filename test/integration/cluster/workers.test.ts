@@ -302,6 +302,24 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
       expect(load(back.tasks).get(idOf(restarted))).toBeGreaterThan(0);
     }
 
+    // ---------------------------------------------------------------- a task restart asked of a worker that does not run it
+    const settledNow = await waitSettled(live, 'the cluster after the rolling restart');
+    const [restartKey, restartTask] = [...settledNow.tasks].find(([k]) => k.startsWith(`${counterName}/`))!;
+    const runner = live.find((w) => idOf(w) === restartTask.worker_id)!;
+    const other = live.find((w) => w !== runner)!;
+    const mark = runner.output().length;
+    const restarted = await rest(
+      other.url,
+      'POST',
+      `/connectors/${counterName}/tasks/${restartKey.split('/')[1]}/restart`,
+    );
+    expect(restarted.status).toBe(204);
+    await eventually(
+      () => Promise.resolve(taskEvents(runner, mark).running.includes(restartKey)),
+      60_000,
+      `${restartKey} restarted on ${idOf(runner)}`,
+    );
+
     // ---------------------------------------------------------------- nothing lost, every REST the same
     const sent = await publisher.stop();
     const seen = await readSequence(kafka, streamTopic, sent, 120_000);
