@@ -137,7 +137,7 @@ export class KafkaGroupMembership implements Membership {
     positive('heartbeat.interval.ms', opts.heartbeatIntervalMs);
     positive('revoke timeout', opts.revokeTimeoutMs);
     positive('token partitions', opts.tokenPartitions);
-    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 10_000;
+    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 8_000;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1_000;
     if (this.heartbeatIntervalMs >= this.sessionTimeoutMs)
       issues.push({ key: 'heartbeat.interval.ms', message: 'must be lower than session.timeout.ms' });
