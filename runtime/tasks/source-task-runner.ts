@@ -46,6 +46,9 @@ interface Pending {
   readonly receivedAt: number;
 }
 
+/** Records processed before the pump lets the event loop run (delivery reports, socket reads). */
+const PUMP_YIELD_EVERY = 100;
+
 /** Bound on records a poll-model task may have in flight before poll() is no longer called. */
 const POLL_MAX_IN_FLIGHT = 10_000;
 
@@ -126,8 +129,15 @@ export class SourceTaskRunner {
   /** Processes queued records strictly in arrival order, so each device's records reach Kafka in order. */
   private async pump(): Promise<void> {
     this.pumping = true;
+    let sinceYield = 0;
     try {
       while (this.queue.length > 0) {
+        // With cached schemas the pipeline never waits, so without a pause here a full window would be processed
+        // in one go while delivery reports (and so the source's acknowledgements) queue up behind it.
+        if (++sinceYield >= PUMP_YIELD_EVERY) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         const item = this.queue.shift()!;
         if (this.failed || this.stopped) {
           this.complete(item, this.failed ?? new UnavailableError('the task is stopping'));
