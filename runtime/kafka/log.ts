@@ -36,7 +36,8 @@ export class KafkaLog {
         ...conf,
         'group.id': `ferry-log-reader-${topic}`,
         'enable.auto.commit': false,
-        'enable.partition.eof': false,
+        // consume(n) returns at the end of the log instead of waiting for n records or the timeout.
+        'enable.partition.eof': true,
         'fetch.wait.max.ms': 50,
         'socket.keepalive.enable': true,
       },
