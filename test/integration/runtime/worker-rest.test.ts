@@ -1,4 +1,4 @@
-import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Kafka from 'node-rdkafka';
@@ -319,6 +319,7 @@ describe('worker REST API against the real broker', () => {
     });
     await rest(w.url, 'DELETE', `/connectors/${name}`);
     await rest(w.url, 'DELETE', `/connectors/${src}`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
