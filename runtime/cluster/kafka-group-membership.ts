@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { ConfigError, UnavailableError, type ConfigIssue } from '../api';
-import { DataProducer, KafkaAdmin } from '../kafka';
+import { DataProducer, KafkaAdmin, KafkaLog } from '../kafka';
 import type { Membership } from '../worker/membership';
 import { unitKey, type Unit } from './assign';
 import {
@@ -14,7 +14,6 @@ import {
   type AcceptedAssignment,
 } from './cluster-state';
 import { plan, sameOwners, type Releasing } from './plan';
-import { StateReader } from './state-reader';
 
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
@@ -92,7 +91,7 @@ export class KafkaGroupMembership implements Membership {
 
   private consumer: Kafka.KafkaConsumer | undefined;
   private producer: DataProducer | undefined;
-  private log: StateReader | undefined;
+  private log: KafkaLog | undefined;
   private consuming = false;
   private consumeLoop: Promise<void> | undefined;
   private unitsTimer: NodeJS.Timeout | undefined;
@@ -225,7 +224,7 @@ export class KafkaGroupMembership implements Membership {
     );
     await this.producer.start();
     await this.waitForTopics(30_000);
-    this.log = new StateReader(
+    this.log = new KafkaLog(
       this.stateTopic,
       { ...this.clientConf, 'client.id': `ferry-cluster-state-${this.opts.workerId}` },
       (rec) => {

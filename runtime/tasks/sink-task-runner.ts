@@ -11,6 +11,7 @@ import type {
 } from '../api';
 import { UnavailableError } from '../api';
 import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
+import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
 
 export interface SinkRunnerDeps {
@@ -92,15 +93,7 @@ export class SinkTaskRunner {
       ),
     );
     const ctx: SinkTaskContext = {
-      connector: d.connector,
-      taskId: d.taskId,
-      workerId: d.workerId,
-      logger: d.logger,
-      metrics: d.metrics,
-      config: d.config,
-      rawConfig: d.rawConfig,
-      signal: this.abort.signal,
-      fail: (err) => this.fail(err),
+      ...taskContext(d, this.abort.signal, (err) => this.fail(err)),
       ack: (record) => this.ack(record),
       reject: (record, err) => this.reject(record, err),
       pause: () => this.setPaused(true),

@@ -15,6 +15,7 @@ import type { DataProducer } from '../kafka';
 import type { ProducerRecord, SourcePipeline } from '../pipeline/types';
 import type { OffsetStore } from '../storage';
 import { canonicalJson } from '../storage';
+import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
 import type { TopicCreator } from './topic-creator';
 
@@ -79,15 +80,7 @@ export class SourceTaskRunner {
   async start(): Promise<void> {
     const d = this.deps;
     const ctx: SourceTaskContext = {
-      connector: d.connector,
-      taskId: d.taskId,
-      workerId: d.workerId,
-      logger: d.logger,
-      metrics: d.metrics,
-      config: d.config,
-      rawConfig: d.rawConfig,
-      signal: this.abort.signal,
-      fail: (err) => this.fail(err),
+      ...taskContext(d, this.abort.signal, (err) => this.fail(err)),
       send: (record, done) => this.send(record, done),
       offset: (partition) => Promise.resolve(d.offsets.get(d.connector, partition)),
     };
