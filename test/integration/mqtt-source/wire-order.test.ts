@@ -180,4 +180,29 @@ describe.each<4 | 5>([4, 5])('subscriber session on the wire (protocol level %s)
     await eventually(() => broker.acks().length === 1);
     expect(broker.acks()).toEqual(['puback:1']);
   });
+
+  it('writes the acks released in one event-loop turn as one write, in order', async () => {
+    await ready();
+    const writes: number[] = [];
+    session.on('acknowledged', (n) => writes.push(n));
+    for (let id = 1; id <= 20; id++) broker.publish(id, 1, `m${id}`);
+    await eventually(() => got.length === 20);
+    // Each record completes in its own callback and releases its own ack, as delivery reports do, in one turn.
+    for (let i = 0; i < 20; i++) queueMicrotask(() => got[i]?.complete());
+    await eventually(() => broker.acks().length === 20);
+    expect(broker.acks()).toEqual(Array.from({ length: 20 }, (_, i) => `puback:${i + 1}`));
+    expect(writes).toEqual([20]);
+  });
+
+  it('writes acks released but not yet flushed before its DISCONNECT when stopped', async () => {
+    await ready();
+    broker.publish(7, 1, 'last');
+    await eventually(() => got.length === 1);
+    got[0]?.complete();
+    await session.stop();
+    await eventually(() => broker.received.some((p) => p.cmd === 'disconnect'));
+    const cmds = broker.received.map((p) => p.cmd);
+    expect(broker.acks()).toEqual(['puback:7']);
+    expect(cmds.indexOf('puback')).toBeLessThan(cmds.indexOf('disconnect'));
+  });
 });
