@@ -7,12 +7,32 @@ import { RecordError } from '../../runtime/api';
  */
 export function jsonText(value: unknown): string {
   try {
-    const text = JSON.stringify(value, replacer);
+    // A replacer function takes JSON.stringify off its fast path (a call per key): use it only when needed.
+    const text = JSON.stringify(value, plainJson(value, 0) ? undefined : replacer);
     if (text === undefined) throw new Error(`a ${typeof value} has no JSON form`);
     return text;
   } catch (err) {
     throw new RecordError(`value cannot be written as JSON: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Nesting beyond which a value is handed to the replacer path (which also reports cycles). */
+const MAX_PLAIN_DEPTH = 64;
+
+/** True when JSON.stringify alone writes `value` as {@link jsonText} means it: no bytes, maps or bigints inside. */
+function plainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth > MAX_PLAIN_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!plainJson(v, depth + 1)) return false;
+    return true;
+  }
+  if (value instanceof Uint8Array || value instanceof Map) return false;
+  if (value instanceof Date) return true;
+  for (const k in value) {
+    if (!plainJson((value as Record<string, unknown>)[k], depth + 1)) return false;
+  }
+  return true;
 }
 
 function replacer(this: unknown, key: string, value: unknown): unknown {
