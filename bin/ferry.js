@@ -5,6 +5,11 @@ const { existsSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
+// node-rdkafka's consume() waits on libuv's thread pool: the worker's internal readers and every sink task each hold a
+// thread while waiting for records, and with Node's default of 4 they queue behind each other (see
+// runtime/kafka/thread-pool.ts). The pool starts on first use, so this must come before anything else runs.
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '64';
+
 const root = path.join(__dirname, '..');
 const entry = path.join(root, 'dist', 'runtime', 'main.js');
 if (!existsSync(entry)) {

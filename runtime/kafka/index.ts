@@ -4,3 +4,4 @@ export { KafkaAdmin } from './admin';
 export type { TopicSpec } from './admin';
 export { KafkaLog } from './log';
 export type { LogRecord } from './log';
+export { DEFAULT_THREAD_POOL_SIZE, INTERNAL_POOL_WAITERS, threadPoolSize } from './thread-pool';

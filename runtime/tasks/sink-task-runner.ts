@@ -10,6 +10,7 @@ import type {
   TaskMetrics,
 } from '../api';
 import { UnavailableError } from '../api';
+import { INTERNAL_POOL_WAITERS, threadPoolSize } from '../kafka/thread-pool';
 import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
 import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
@@ -43,6 +44,9 @@ const BATCH = 500;
  * acked records per partition is committed: an offset is never committed before its record was delivered.
  */
 export class SinkTaskRunner {
+  /** Sink runners consuming in this process: each holds a thread-pool thread while it waits for records. */
+  private static live = 0;
+  private counted = false;
   private readonly task: SinkTask;
   private readonly consumer: Kafka.KafkaConsumer;
   private readonly ledger = new ProgressLedger<number>();
@@ -103,6 +107,7 @@ export class SinkTaskRunner {
     if (d.topicsRegex) this.consumer.subscribe([new RegExp(d.topicsRegex)]);
     else this.consumer.subscribe([...(d.topics ?? [])]);
     this.running = true;
+    this.countLive();
     this.commitTimer = setInterval(() => {
       this.commit(false);
       this.reportLag();
@@ -267,7 +272,24 @@ export class SinkTaskRunner {
     this.deps.onFailure(err);
   }
 
+  private countLive(): void {
+    this.counted = true;
+    SinkTaskRunner.live++;
+    const pool = threadPoolSize();
+    if (SinkTaskRunner.live + INTERNAL_POOL_WAITERS > pool) {
+      this.deps.logger.warn(
+        { sinkTasks: SinkTaskRunner.live, threadPool: pool },
+        'more sink tasks than free thread-pool threads: their consumers wait for each other and records are late; ' +
+          'start the worker with a larger UV_THREADPOOL_SIZE',
+      );
+    }
+  }
+
   async stop(timeoutMs: number): Promise<void> {
+    if (this.counted) {
+      this.counted = false;
+      SinkTaskRunner.live--;
+    }
     if (!this.running && !this.loop) {
       await this.task.stop().catch(() => undefined);
       await new Promise<void>((r) => this.consumer.disconnect(() => r()));
