@@ -178,6 +178,21 @@ class Worker {
     await http('DELETE', `${this.url}/connectors/${encodeURIComponent(name)}`, undefined, 10000).catch(() => undefined);
   }
 
+  /** V8 heap and off-heap memory in MB from the worker's /metrics (null where it does not report them). */
+  async heap() {
+    const res = await http('GET', `${this.url}/metrics`, undefined, 5000).catch(() => null);
+    if (!res || res.status !== 200) return null;
+    const gauge = (name) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(res.text);
+      return m ? Math.round((Number(m[1]) / 1048576) * 10) / 10 : null;
+    };
+    return {
+      heapUsedMb: gauge('ferry_process_nodejs_heap_size_used_bytes'),
+      heapTotalMb: gauge('ferry_process_nodejs_heap_size_total_bytes'),
+      externalMb: gauge('ferry_process_nodejs_external_memory_bytes'),
+    };
+  }
+
   usage() {
     return this.pid ? { cpuSeconds: cpuSeconds(this.pid), ...memoryMb(this.pid) } : { cpuSeconds: null };
   }

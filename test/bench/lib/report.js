@@ -125,6 +125,13 @@ function rows(scenarios) {
       notes.push(`startup ${fmtInt(w.startupMs)} ms, RUNNING +${fmtInt(w.connectorRunningMs ?? w.allRunningMs)} ms`);
     if (w && w.startFailures) notes.push(`worker start retried: first attempt failed`);
     if (w && w.idleRssMb !== undefined) notes.push(`${w.tasks} tasks, idle RSS ${w.idleRssMb} MB`);
+    for (const [when, h] of [
+      ['idle', w && w.idleHeap],
+      ['after load', w && w.loadedHeap],
+    ]) {
+      if (h && h.heapTotalMb !== null)
+        notes.push(`${when}: V8 heap ${h.heapUsedMb}/${h.heapTotalMb} MB used/total, external ${h.externalMb} MB`);
+    }
     // A paced generator that fell behind (its window full) sent a burst afterwards: worth knowing next to a latency.
     const behind = [r.sender].flat().reduce((m, x) => Math.max(m, x?.behindMaxMs || 0), 0);
     if (behind) notes.push(`generator behind schedule up to ${behind} ms`);

@@ -256,6 +256,7 @@ async function manyTasks(ctx) {
     const allRunningMs = Math.round(performance.now() - t0);
     await sleep(1000);
     const idle = worker.usage();
+    const idleHeap = await worker.heap();
     await reader.start();
     await worker.guard(
       awaitProbe(tracker, () =>
@@ -277,6 +278,8 @@ async function manyTasks(ctx) {
       mode: s.rssMode,
       allRunningMs,
       idleRssMb: idle.rssMb,
+      idleHeap,
+      loadedHeap: await worker.heap(),
     });
     return res;
   } finally {
