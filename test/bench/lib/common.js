@@ -40,6 +40,7 @@ function settings() {
   const n = intEnv('BENCH_N', quick ? 20000 : 200000);
   const rate = intEnv('BENCH_RATE', 5000);
   const latencySeconds = intEnv('BENCH_LATENCY_SECONDS', quick ? 4 : 10);
+  const warmupSeconds = intEnv('BENCH_WARMUP_SECONDS', quick ? 1 : 2);
   return {
     quick,
     kafka,
@@ -47,8 +48,10 @@ function settings() {
     mqtt,
     n,
     rate,
-    // Latency runs send a fixed time's worth at the fixed rate, never more than N.
-    latencyN: Math.min(n, rate * latencySeconds),
+    // Latency runs send a fixed time's worth at the fixed rate, never more than N: first a warm-up (counted for loss,
+    // left out of the percentiles: JIT compilation and heap growth of a freshly started process), then the measure.
+    latencyN: Math.min(n, rate * (latencySeconds + warmupSeconds)),
+    warmupN: Math.min(Math.floor(n / 2), rate * warmupSeconds),
     devices: intEnv('BENCH_DEVICES', 1000),
     connections: intEnv('BENCH_CONNECTIONS', 2),
     inflight: intEnv('BENCH_INFLIGHT', 500),

@@ -87,6 +87,9 @@ class Worker {
           `--cpu-prof-name=${path.basename(this.profileFile)}`,
         ]
       : [];
+    // BENCH_WORKER_NODE_ARGS: extra node/V8 flags for the worker processes (e.g. --trace-gc), to study one run.
+    if (process.env.BENCH_WORKER_NODE_ARGS)
+      nodeArgs.push(...process.env.BENCH_WORKER_NODE_ARGS.split(/\s+/).filter(Boolean));
     this.proc = spawnOwned(process.execPath, [...nodeArgs, BIN, 'worker'], {
       cwd: ROOT,
       stdio: ['ignore', log, log],

@@ -124,6 +124,10 @@ function rows(scenarios) {
     if (w && w.startupMs !== undefined)
       notes.push(`startup ${fmtInt(w.startupMs)} ms, RUNNING +${fmtInt(w.connectorRunningMs ?? w.allRunningMs)} ms`);
     if (w && w.startFailures) notes.push(`worker start retried: first attempt failed`);
+    if (r.warmup && r.warmup.latencyMs.p50 !== null)
+      notes.push(
+        `warm-up (${fmtInt(r.warmup.messages)} msgs): p50 ${r.warmup.latencyMs.p50} / max ${r.warmup.latencyMs.max} ms`,
+      );
     if (w && w.idleRssMb !== undefined) notes.push(`${w.tasks} tasks, idle RSS ${w.idleRssMb} MB`);
     for (const [when, h] of [
       ['idle', w && w.idleHeap],
@@ -230,8 +234,9 @@ ${mdTable(HEAD, rows(results.scenarios))}
 
 Rates are messages per second from the first to the last message seen by the receiver (producer side for Kafka-only
 produce). Latency is end to end, from the send timestamp in the payload (a monotonic clock shared by all processes
-on the host) to the moment the receiver decoded the message; the warm-up before each measured run (probe
-messages through the whole path) is not counted. CPU s/100k is CPU time (user + system) per 100,000 messages of the
+on the host) to the moment the receiver decoded the message. Each latency run starts with a warm-up at the same fixed
+rate (the first ${fmtInt(s.warmupN ?? 0)} messages): checked for loss and duplicates like the rest, but left out of the
+percentiles, since a freshly started process is still compiling its hot path; the notes give the warm-up's own p50/max. CPU s/100k is CPU time (user + system) per 100,000 messages of the
 process doing the work: the Ferry worker (from /proc/<pid>/stat); for baselines the producer or raw-bridge process,
 or — for MQTT-only and Kafka-only consume — the harness process that hosts the subscriber or consumer. Peak RSS is the
 worker's VmHWM. Missing/dup: sequence numbers never seen / seen more than once at the receiver.
@@ -279,7 +284,7 @@ ${
   every task shows RUNNING on the survivor (\`GET /connectors/<n>/status\`).
 
 Run it: \`make bench\` (default N = 200,000), \`BENCH_QUICK=1 make bench\` (N = 20,000). Other knobs: \`BENCH_N\`,
-\`BENCH_RATE\`, \`BENCH_LATENCY_SECONDS\`, \`BENCH_DEVICES\`, \`BENCH_CONNECTIONS\`, \`BENCH_INFLIGHT\`,
+\`BENCH_RATE\`, \`BENCH_LATENCY_SECONDS\`, \`BENCH_WARMUP_SECONDS\`, \`BENCH_DEVICES\`, \`BENCH_CONNECTIONS\`, \`BENCH_INFLIGHT\`,
 \`BENCH_SINK_WINDOW\`, \`BENCH_PARTITIONS\`, \`BENCH_RSS_TASKS\`, \`BENCH_SCENARIO_TIMEOUT_S\`, \`BENCH_BUDGET_S\`,
 \`BENCH_ONLY\` (comma-separated scenario ids). A benchmark reports figures: it exits non-zero only when the harness
 itself fails (stack down, a baseline that cannot run), never because a target is missed.

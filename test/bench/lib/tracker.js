@@ -5,9 +5,14 @@
 const { latencyMs } = require('./payload');
 
 class Tracker {
-  /** @param {number} expected messages with seq 0..expected-1 */
-  constructor(expected) {
+  /**
+   * @param {number} expected messages with seq 0..expected-1
+   * @param {number} warmup the first `warmup` sequences (a latency run's warm-up at the fixed rate) are checked for
+   *   loss and duplicates like the rest but left out of the latency percentiles; their own p50/max are reported
+   */
+  constructor(expected, warmup = 0) {
     this.expected = expected;
+    this.warmup = Math.min(warmup, Math.floor(expected / 2));
     this.counts = new Uint8Array(expected);
     this.latencies = new Float64Array(expected);
     this.received = 0; // messages with a seq in range, duplicates included
@@ -77,7 +82,8 @@ class Tracker {
       rate: this.received > 1 && seconds > 0 ? Math.round((this.received - 1) / seconds) : null,
     };
     if (withLatency) {
-      out.latencyMs = this.percentiles();
+      out.latencyMs = this.percentiles(this.warmup, this.expected);
+      if (this.warmup > 0) out.warmup = { messages: this.warmup, latencyMs: this.percentiles(0, this.warmup) };
       out.latencyBySliceMs = this.slices(10);
     }
     return out;
@@ -99,10 +105,13 @@ class Tracker {
     return out;
   }
 
-  percentiles() {
-    const seen = new Float64Array(this.unique);
+  /** Latency percentiles of the sequences in [from, to) that were seen. */
+  percentiles(from, to) {
+    let count = 0;
+    for (let i = from; i < to; i++) if (this.counts[i] > 0) count++;
+    const seen = new Float64Array(count);
     let j = 0;
-    for (let i = 0; i < this.expected; i++) if (this.counts[i] > 0) seen[j++] = this.latencies[i];
+    for (let i = from; i < to; i++) if (this.counts[i] > 0) seen[j++] = this.latencies[i];
     seen.sort();
     const at = (q) => (seen.length ? round(seen[Math.min(seen.length - 1, Math.floor(q * seen.length))], 2) : null);
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: seen.length ? round(seen[seen.length - 1], 2) : null };

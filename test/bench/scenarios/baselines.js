@@ -37,7 +37,7 @@ async function mqttOnly(ctx, { rate }) {
   const s = ctx.settings;
   const n = rate ? s.latencyN : s.n;
   const prefix = `bench/${ctx.runId}/mqtt-only-${ctx.seq()}`;
-  const tracker = new Tracker(n);
+  const tracker = new Tracker(n, rate ? s.warmupN : 0);
   const sub = new Subscriber({ url: s.mqtt, filter: `${prefix}/#`, tracker, clientId: `${ctx.clientId()}-sub` });
   await sub.start();
   try {
@@ -120,7 +120,7 @@ async function kafkaLatency(ctx, { rate }) {
   const n = s.latencyN;
   const topic = `ferry-bench-${ctx.runId}-lat-${ctx.seq()}`;
   await createTopic(s.kafka, topic, s.partitions);
-  const tracker = new Tracker(n);
+  const tracker = new Tracker(n, rate ? s.warmupN : 0);
   const reader = new TopicReader({ bootstrap: s.kafka, topic, partitions: s.partitions, tracker, decoder: null });
   await reader.start();
   try {
@@ -159,7 +159,7 @@ async function kafkaToMqttRaw(ctx, { rate } = { rate: 0 }) {
   const topic = rate ? `ferry-bench-${ctx.runId}-rawlat-${ctx.seq()}` : ctx.rawTopic;
   if (rate) await createTopic(s.kafka, topic, s.partitions);
   const prefix = `bench/${ctx.runId}/raw-out-${ctx.seq()}`;
-  const tracker = new Tracker(n);
+  const tracker = new Tracker(n, rate ? s.warmupN : 0);
   const sub = new Subscriber({ url: s.mqtt, filter: `${prefix}/#`, tracker, clientId: `${ctx.clientId()}-sub` });
   await sub.start();
   try {

@@ -84,7 +84,7 @@ async function source(ctx, { format, rate }) {
     name,
     sourceConfig(ctx, { prefix, topic, format }),
   );
-  const tracker = new Tracker(n);
+  const tracker = new Tracker(n, rate ? s.warmupN : 0);
   const reader = new TopicReader({
     bootstrap: s.kafka,
     topic,
@@ -143,7 +143,7 @@ async function sink(ctx, { rate }) {
     // The bench writes plain string keys (the device name); values are Avro through the worker's default converter.
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
   };
-  const tracker = new Tracker(n);
+  const tracker = new Tracker(n, rate ? s.warmupN : 0);
   const sub = new Subscriber({ url: s.mqtt, filter: `${prefix}/#`, tracker, clientId: `${ctx.clientId()}-sub` });
   await sub.start();
   const producer = await startRole('kafka-producer.js', {
