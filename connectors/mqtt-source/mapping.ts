@@ -35,6 +35,9 @@ export interface MapperOptions {
 
 const NO_JSON = Symbol('no json');
 
+/** Topics whose matching filter is remembered. */
+const TOPIC_CACHE_SIZE = 10_000;
+
 /** One MQTT message's lazily parsed JSON payload (parsed at most once, only when a template or format needs it). */
 class PayloadView {
   private parsed: unknown = NO_JSON;
@@ -61,16 +64,35 @@ class PayloadView {
  */
 export class RecordMapper {
   private readonly counts = new Map<string, number>();
+  /** One source partition object per filter, shared by its records (the runner keys its offsets by it). */
+  private readonly partitions = new Map<string, Readonly<Record<string, string>>>();
+  /** The filter each recently seen topic matched: devices publish to the same topics over and over. */
+  private readonly filterByTopic = new Map<string, string>();
 
   constructor(private readonly opts: MapperOptions) {
     for (const f of opts.filters) this.counts.set(f, opts.initialCounts?.get(f) ?? 0);
   }
 
+  private filterOf(topic: string): string {
+    let filter = this.filterByTopic.get(topic);
+    if (filter === undefined) {
+      filter = this.opts.filters.find((f) => topicMatches(f, topic)) ?? this.opts.filters[0] ?? '#';
+      // Bounded: a fleet with more topics than this starts over rather than growing without end.
+      if (this.filterByTopic.size >= TOPIC_CACHE_SIZE) this.filterByTopic.clear();
+      this.filterByTopic.set(topic, filter);
+    }
+    return filter;
+  }
+
   toRecord(message: InboundMessage): SourceRecord {
-    const filter = this.opts.filters.find((f) => topicMatches(f, message.topic)) ?? this.opts.filters[0] ?? '#';
+    const filter = this.filterOf(message.topic);
     const count = (this.counts.get(filter) ?? 0) + 1;
     this.counts.set(filter, count);
-    const sourcePartition = { [PARTITION_KEY]: filter };
+    let sourcePartition = this.partitions.get(filter);
+    if (sourcePartition === undefined) {
+      sourcePartition = Object.freeze({ [PARTITION_KEY]: filter });
+      this.partitions.set(filter, sourcePartition);
+    }
     const sourceOffset = { arrival_time: message.arrivalTime, count };
     const headers = mqttHeaders(message);
     const payload = new PayloadView(message.payload);

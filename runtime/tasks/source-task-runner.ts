@@ -72,6 +72,8 @@ export class SourceTaskRunner {
   private inFlight = 0;
   private readonly seenTopics = new Set<string>();
   private idleWaiters: (() => void)[] = [];
+  private lastPartition: OffsetMap | undefined;
+  private lastPartitionKey: string | undefined;
 
   constructor(private readonly deps: SourceRunnerDeps) {
     this.task = deps.plugin.createTask();
@@ -191,7 +193,18 @@ export class SourceTaskRunner {
   }
 
   private track(item: Pending): Entry<OffsetMap> {
-    const key = canonicalJson(item.record.sourcePartition);
+    const partition = item.record.sourcePartition;
+    // A task that reuses one frozen partition object for a run of records (the MQTT source does) gets its canonical
+    // text computed once; an object that is not frozen might have changed since, so it is read every time.
+    let key: string;
+    if (partition === this.lastPartition && this.lastPartitionKey !== undefined) key = this.lastPartitionKey;
+    else {
+      key = canonicalJson(partition);
+      if (Object.isFrozen(partition)) {
+        this.lastPartition = partition;
+        this.lastPartitionKey = key;
+      }
+    }
     if (!this.partitions.has(key)) this.partitions.set(key, item.record.sourcePartition);
     return this.progress.track(key, item.record.sourceOffset);
   }

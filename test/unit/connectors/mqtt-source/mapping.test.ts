@@ -82,6 +82,23 @@ describe('RecordMapper templates', () => {
     expect(r.sourcePartition).toEqual({ 'mqtt.filter': 'factory/+/temp' });
     expect(r.sourceOffset).toEqual({ arrival_time: 5, count: 2 });
   });
+
+  it('matches each topic to its first filter every time, sharing one frozen partition object per filter', () => {
+    const m = mapper({ 'kafka.topic': 'iot.raw' }, { filters: ['factory/+/temp', 'factory/#'] });
+    const seen = ['factory/a/temp', 'factory/a/power', 'factory/a/temp', 'factory/b/temp', 'factory/a/power'].map(
+      (topic) => m.toRecord(message({ topic })),
+    );
+    expect(seen.map((r) => r.sourcePartition['mqtt.filter'])).toEqual([
+      'factory/+/temp',
+      'factory/#',
+      'factory/+/temp',
+      'factory/+/temp',
+      'factory/#',
+    ]);
+    expect(seen.map((r) => r.sourceOffset['count'])).toEqual([1, 1, 2, 3, 2]);
+    expect(seen[0]!.sourcePartition).toBe(seen[3]!.sourcePartition);
+    expect(Object.isFrozen(seen[0]!.sourcePartition)).toBe(true);
+  });
 });
 
 describe('headers', () => {
