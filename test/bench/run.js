@@ -312,6 +312,8 @@ async function main() {
   }
 
   console.log(`\n${report.textTable(scenarios)}\n\nTargets:\n${report.targetsText(targets)}\n`);
+  const split = report.cpuSection(results);
+  if (split) console.log(`${split}\n`);
   const written = [
     path.relative(common.ROOT, file),
     ...(partial ? [] : ['test/bench/results/latest.json', 'docs/benchmarks.md']),

@@ -201,6 +201,50 @@ function targetsText(targets) {
     .join('\n');
 }
 
+const SPLIT_COLUMNS = [
+  ['worker', 'Ferry worker'],
+  ['bridge', 'raw bridge'],
+  ['generator', 'generator'],
+  ['producer', 'producer'],
+  ['mosquitto', 'Mosquitto'],
+  ['kafka', 'Kafka'],
+  ['harness', 'reader / subscriber'],
+  ['registry', 'registry'],
+  ['rest', 'rest of the machine'],
+];
+
+/**
+ * Where the machine's CPU went in each max-rate scenario, by process, and — for Ferry's — the rate the machine could
+ * reach if the worker cost nothing: the cores over what every other process spent per message.
+ */
+function cpuSection(results) {
+  const cores = results.machine.cpus;
+  const withSplit = results.scenarios.filter((s) => s.status === 'ok' && s.result && s.result.cpuSplit);
+  if (withSplit.length === 0) return '';
+  const head = ['Scenario', 'Rate msg/s', 'Machine', ...SPLIT_COLUMNS.map(([, t]) => t), 'Ceiling without the worker'];
+  const body = withSplit.map((s) => {
+    const c = s.result.cpuSplit;
+    const others = c.machine !== null && c.worker !== undefined && c.worker !== null ? c.machine - c.worker : null;
+    const ceiling = others && others > 0 ? `${fmtInt(Math.round((cores * 100000) / others))} msg/s` : '—';
+    return [
+      s.label,
+      fmtInt(s.result.rate),
+      fmtNum(c.machine),
+      ...SPLIT_COLUMNS.map(([k]) => (c[k] === undefined || c[k] === null ? '—' : fmtNum(c[k]))),
+      c.worker === undefined ? '—' : ceiling,
+    ];
+  });
+  return `## Where the CPU went (max-rate runs)
+
+CPU seconds per 100,000 messages, by process, over the measured phase (the worker and generator from
+/proc/<pid>/stat, the stack's services from their pid files, the machine from /proc/stat). "Reader / subscriber" is
+the harness process counting what arrived; "rest" is busy time no listed process accounts for (other services, the
+kernel's loopback work). "Ceiling without the worker" is ${cores} cores over what every process but the worker spent
+per message: the rate this machine could reach through Kafka if the worker cost nothing.
+
+${mdTable(head, body)}`;
+}
+
 function markdown(results) {
   const m = results.machine;
   const s = results.settings;
@@ -240,6 +284,8 @@ percentiles, since a freshly started process is still compiling its hot path; th
 process doing the work: the Ferry worker (from /proc/<pid>/stat); for baselines the producer or raw-bridge process,
 or — for MQTT-only and Kafka-only consume — the harness process that hosts the subscriber or consumer. Peak RSS is the
 worker's VmHWM. Missing/dup: sequence numbers never seen / seen more than once at the receiver.
+
+${cpuSection(results)}
 
 ## Targets (issue 9)
 
@@ -291,4 +337,4 @@ itself fails (stack down, a baseline that cannot run), never because a target is
 `;
 }
 
-module.exports = { TARGETS, addRatios, judge, textTable, targetsText, markdown };
+module.exports = { TARGETS, addRatios, judge, textTable, targetsText, markdown, cpuSection };

@@ -6,6 +6,7 @@ const { startRole, drive, awaitProbe, Tracker } = require('../lib/flow');
 const { Subscriber } = require('../lib/mqtt-sub');
 const { createTopic, TopicReader } = require('../lib/kafka');
 const { round } = require('../lib/tracker');
+const { cpuSnapshot, cpuSplit } = require('../lib/common');
 
 /** CPU seconds per 100k messages, or null. */
 function per100k(cpuSeconds, messages) {
@@ -43,9 +44,11 @@ async function mqttOnly(ctx, { rate }) {
   try {
     const pub = await startRole('mqtt-publisher.js', publisherOptions(ctx, prefix, n, rate));
     const cpu0 = process.cpuUsage();
+    const snap0 = cpuSnapshot();
     const res = await drive({ tracker, senders: [pub], timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
     // The subscriber runs in this process: its CPU is the receiving side's cost.
     res.cpuSecondsPer100k = per100k(ownCpu(cpu0), res.received);
+    res.cpuSplit = cpuSplit(snap0, cpuSnapshot(), { generator: res.sender?.cpuSeconds ?? null }, res.received);
     if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
     return res;
   } finally {
@@ -194,9 +197,11 @@ async function kafkaToMqttRaw(ctx, { rate } = { rate: 0 }) {
         throw err;
       }
     }
+    const snap0 = cpuSnapshot();
     const res = await drive({ tracker, senders, timeoutMs: ctx.timeoutFor(n, rate), withLatency: !!rate });
     const bridgeDone = Array.isArray(res.sender) ? res.sender[0] : res.sender;
     res.cpuSecondsPer100k = per100k(bridgeDone?.cpuSeconds, res.received);
+    if (!rate) res.cpuSplit = cpuSplit(snap0, cpuSnapshot(), { bridge: bridgeDone?.cpuSeconds ?? null }, res.received);
     if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
     return res;
   } finally {

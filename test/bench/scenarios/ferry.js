@@ -8,7 +8,7 @@ const { Subscriber, publishOnce } = require('../lib/mqtt-sub');
 const { createTopic, registerTelemetry, ValueDecoder, TopicReader } = require('../lib/kafka');
 const { Worker, newCluster } = require('../lib/ferry');
 const { SCHEMA_FILE, payloadBytes } = require('../lib/payload');
-const { sleep, poll } = require('../lib/common');
+const { sleep, poll, cpuSnapshot, cpuSplit } = require('../lib/common');
 const { publisherOptions } = require('./baselines');
 const { round } = require('../lib/tracker');
 
@@ -41,6 +41,12 @@ function workerFigures(worker, before, received, extra) {
     rssMb: after.rssMb,
     peakRssMb: after.peakRssMb,
   };
+}
+
+/** CPU seconds of a scenario's (first) sender role, as it reported them when done. */
+function senderCpu(res) {
+  const sender = Array.isArray(res.sender) ? res.sender[0] : res.sender;
+  return typeof sender?.cpuSeconds === 'number' ? sender.cpuSeconds : null;
 }
 
 /** Starts a worker and one connector; returns timings. Stops the worker if the connector does not come up. */
@@ -101,6 +107,7 @@ async function source(ctx, { format, rate }) {
     );
     const pub = await startRole('mqtt-publisher.js', publisherOptions(ctx, prefix, n, rate));
     const before = worker.usage();
+    const cpu0 = cpuSnapshot();
     const res = await drive({
       tracker,
       senders: [pub],
@@ -108,7 +115,9 @@ async function source(ctx, { format, rate }) {
       withLatency: !!rate,
       abort: worker.crashed,
     });
+    const cpu1 = cpuSnapshot();
     res.worker = workerFigures(worker, before, res.received, timings);
+    res.cpuSplit = cpuSplit(cpu0, cpu1, { worker: res.worker.cpuSeconds, generator: senderCpu(res) }, res.received);
     if (reader.errors) res.receiverErrors = { count: reader.errors, last: reader.lastError };
     return res;
   } finally {
@@ -168,6 +177,7 @@ async function sink(ctx, { rate }) {
     worker = started.worker;
     let res;
     const before = worker.usage();
+    const cpu0 = cpuSnapshot();
     let probeNote = null;
     if (rate) {
       // A sink that holds records until a consume batch fills never shows a lone probe: note it and measure anyway
@@ -192,7 +202,12 @@ async function sink(ctx, { rate }) {
         prefill: { rate: prefill.rate, seconds: prefill.seconds },
       };
     }
+    const cpu1 = cpuSnapshot();
     res.worker = workerFigures(worker, before, res.received, started.timings);
+    const others = rate
+      ? { worker: res.worker.cpuSeconds, producer: senderCpu(res) }
+      : { worker: res.worker.cpuSeconds };
+    res.cpuSplit = cpuSplit(cpu0, cpu1, others, res.received);
     if (probeNote) res.note = probeNote;
     if (sub.errors) res.receiverErrors = { count: sub.errors, last: sub.lastError };
     return res;
