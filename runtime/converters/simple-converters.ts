@@ -53,6 +53,23 @@ export class StringConverter implements Converter {
   toConnect(_topic: string, bytes: Buffer | null): SchemaAndValue {
     return { schema: Schemas.OPTIONAL_STRING, value: bytes === null ? null : bytes.toString(this.encoding) };
   }
+
+  headerText(_schema: unknown, value: unknown): string | null | undefined {
+    // Scalars only, which cannot fail: bytes stay bytes, structures and other encodings than UTF-8 go through
+    // fromConnect (and so through the error policy).
+    if (this.encoding !== 'utf8' && this.encoding !== 'utf-8') return undefined;
+    if (value === null || value === undefined) return null;
+    switch (typeof value) {
+      case 'string':
+        return value;
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+        return value.toString();
+      default:
+        return undefined;
+    }
+  }
 }
 
 /** Connect's ByteArrayConverter: bytes pass through unchanged. */

@@ -12,6 +12,12 @@ export interface Converter {
     headers?: readonly Header[],
   ): Buffer | null | Promise<Buffer | null>;
   toConnect(topic: string, bytes: Buffer | null, headers?: readonly Header[]): SchemaAndValue | Promise<SchemaAndValue>;
+  /**
+   * A header value as text, for a converter whose bytes for this value are exactly the text's UTF-8 encoding; or
+   * undefined to have the pipeline call {@link fromConnect}. Kafka's Node client takes header values as text, so text
+   * saves building bytes the client would turn back into text (a source record's headers cost as much as its value).
+   */
+  headerText?(schema: Schema | undefined, value: unknown): string | null | undefined;
   close?(): Promise<void>;
 }
 

@@ -1,12 +1,25 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { UnavailableError } from '../api';
-import type { ProducerRecord } from '../pipeline/types';
+import type { ProducerHeader, ProducerRecord } from '../pipeline/types';
 
 /** Called once per record: no error once Kafka acknowledged it (acks=all). */
 export type DeliveryCallback = (err: Error | null, offset?: number) => void;
 
 const QUEUE_FULL = -184; // RD_KAFKA_RESP_ERR__QUEUE_FULL
+
+/**
+ * Headers in node-rdkafka's form, one single-key object each. The client writes every value as the UTF-8 bytes of
+ * its text (a Buffer is turned into text first, by a call back into JavaScript per header), so text is passed as is.
+ */
+function clientHeaders(headers: readonly ProducerHeader[]): Kafka.MessageHeader[] {
+  const out: Kafka.MessageHeader[] = new Array<Kafka.MessageHeader>(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    out[i] = { [h.key]: h.value ?? '' };
+  }
+  return out;
+}
 
 /**
  * An idempotent producer (acks=all) with a callback per record. One per worker carries every source task's
@@ -96,7 +109,7 @@ export class DataProducer {
         rec.key ?? undefined,
         rec.timestamp ?? Date.now(),
         cb,
-        rec.headers.length > 0 ? rec.headers.map((h) => ({ [h.key]: h.value ?? Buffer.alloc(0) })) : undefined,
+        rec.headers.length > 0 ? clientHeaders(rec.headers) : undefined,
       );
       this.inFlight++;
       return true;

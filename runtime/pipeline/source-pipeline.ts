@@ -2,7 +2,7 @@ import { RECORD_ERROR_HEADER, RecordError, type Header, type SourceRecord } from
 import { stringOf, type Converter } from '../converters';
 import { applyChain, type TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
-import type { KafkaHeader, PipelineContext, ProducerRecord, SourcePipeline } from './types';
+import type { KafkaHeader, PipelineContext, ProducerHeader, ProducerRecord, SourcePipeline } from './types';
 
 export interface PipelineParts {
   readonly steps: readonly TransformStep[];
@@ -71,8 +71,13 @@ export class DefaultSourcePipeline implements SourcePipeline {
       value.fromConnect(r.topic, r.valueSchema, r.value, r.headers),
     );
     if (v instanceof Promise) v = await v;
-    const headers: KafkaHeader[] = [];
+    const headers: ProducerHeader[] = [];
     for (const h of r.headers) {
+      const text = header.headerText?.(h.schema, h.value);
+      if (text !== undefined) {
+        headers.push({ key: h.key, value: text });
+        continue;
+      }
       let hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.fromConnect(r.topic, h.schema, h.value));
       if (hv instanceof Promise) hv = await hv;
       headers.push({ key: h.key, value: hv });

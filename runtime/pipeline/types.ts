@@ -6,13 +6,19 @@ export interface KafkaHeader {
   readonly value: Buffer | null;
 }
 
+/** A header as it goes to the producer: bytes, or text (written as its UTF-8 bytes). */
+export interface ProducerHeader {
+  readonly key: string;
+  readonly value: Buffer | string | null;
+}
+
 /** A record ready for the producer: converted bytes. */
 export interface ProducerRecord {
   readonly topic: string;
   readonly partition?: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: readonly KafkaHeader[];
+  readonly headers: readonly ProducerHeader[];
   readonly timestamp?: number;
 }
 

@@ -51,5 +51,6 @@ export function testContext(opts: { deadLetterFails?: boolean; signal?: AbortSig
 }
 
 export function headerText(r: ProducerRecord, key: string): string | undefined {
-  return r.headers.find((h) => h.key === key)?.value?.toString('utf8');
+  const v = r.headers.find((h) => h.key === key)?.value;
+  return typeof v === 'string' ? v : v?.toString('utf8');
 }

@@ -55,10 +55,48 @@ describe('source pipeline', () => {
       topic: 'm-press7',
       key: Buffer.from('press7'),
       value: Buffer.from('{"temp":21.5}'),
-      headers: [{ key: 'mqtt.topic', value: Buffer.from('factory/press7') }],
+      // The default (string) header converter hands text to the producer, which writes its UTF-8 bytes.
+      headers: [{ key: 'mqtt.topic', value: 'factory/press7' }],
       timestamp: 1_700_000_000_000,
     });
     await p.close();
+  });
+
+  it('gives the producer scalar headers as text and bytes or structures as the converter bytes', async () => {
+    const { ctx } = testContext();
+    const p = await createSourcePipeline(json, noDefaults, ctx);
+    const out = await p.process(
+      sourceRecord({
+        headers: [
+          { key: 's', value: 'ü' },
+          { key: 'n', value: 42 },
+          { key: 'b', value: false },
+          { key: 'big', value: 2n ** 70n },
+          { key: 'null', value: null },
+          { key: 'bytes', value: Buffer.from([0xff, 0x01]) },
+          { key: 'obj', value: { a: 1 } },
+        ],
+      }),
+    );
+    expect(out?.headers).toEqual([
+      { key: 's', value: 'ü' },
+      { key: 'n', value: '42' },
+      { key: 'b', value: 'false' },
+      { key: 'big', value: '1180591620717411303424' },
+      { key: 'null', value: null },
+      { key: 'bytes', value: Buffer.from([0xff, 0x01]) },
+      { key: 'obj', value: Buffer.from('{"a":1}') },
+    ]);
+    // Another encoding than UTF-8 keeps every value on the converter's byte path.
+    const latin = await createSourcePipeline(
+      { ...json, 'header.converter': 'string', 'header.converter.converter.encoding': 'latin1' },
+      noDefaults,
+      ctx,
+    );
+    const l = await latin.process(sourceRecord({ headers: [{ key: 's', value: 'ü' }] }));
+    expect(l?.headers).toEqual([{ key: 's', value: Buffer.from([0xfc]) }]);
+    await p.close();
+    await latin.close();
   });
 
   it('counts records a transform filters out', async () => {
