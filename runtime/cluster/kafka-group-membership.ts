@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { ConfigError, UnavailableError, type ConfigIssue } from '../api';
-import { DataProducer, KafkaAdmin, KafkaLog } from '../kafka';
+import { DataProducer, KafkaAdmin, KafkaLog, connectOptions, releaseConnectMetadata, topicMetadata } from '../kafka';
 import type { Membership } from '../worker/membership';
 import { unitKey, type Unit } from './assign';
 import {
@@ -237,10 +237,11 @@ export class KafkaGroupMembership implements Membership {
     await this.log.start();
     this.consumer = this.newConsumer();
     await new Promise<void>((resolve, reject) =>
-      this.consumer!.connect({ timeout: 30_000 }, (err) =>
+      this.consumer!.connect(connectOptions(30_000), (err) =>
         err ? reject(new UnavailableError(`cannot join cluster group: ${err.message}`, { cause: err })) : resolve(),
       ),
     );
+    releaseConnectMetadata(this.consumer);
     this.consumer.subscribe([this.tokensTopic]);
     this.consuming = true;
     this.consumeLoop = this.runConsumeLoop();
@@ -306,12 +307,10 @@ export class KafkaGroupMembership implements Membership {
   private async waitForTopics(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const md = await new Promise<Kafka.Metadata | undefined>((resolve) =>
-        this.producer!.client.getMetadata({ timeout: 5_000 }, (err, m) => resolve(err ? undefined : m)),
-      );
-      const ready = (name: string, n: number): boolean =>
-        (md?.topics.find((t) => t.name === name)?.partitions.length ?? 0) >= n;
-      if (ready(this.stateTopic, 1) && ready(this.tokensTopic, 1)) return;
+      const client = this.producer!.client;
+      const ready = async (name: string): Promise<boolean> =>
+        ((await topicMetadata(client, name, 5_000).catch(() => undefined))?.partitions.length ?? 0) >= 1;
+      if ((await ready(this.stateTopic)) && (await ready(this.tokensTopic))) return;
       if (Date.now() > deadline)
         throw new UnavailableError(`cluster topics ${this.tokensTopic} and ${this.stateTopic} are not available`);
       await sleep(200);

@@ -1,6 +1,7 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { UnavailableError } from '../api';
+import { connectOptions, releaseConnectMetadata, topicMetadata } from './metadata';
 
 const OFFSET_BEGINNING = -2; // librdkafka's RD_KAFKA_OFFSET_BEGINNING
 
@@ -52,17 +53,15 @@ export class KafkaLog {
 
   async start(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) =>
-      this.consumer.connect({ timeout: timeoutMs }, (err) =>
+      this.consumer.connect(connectOptions(timeoutMs), (err) =>
         err ? reject(new UnavailableError(`cannot read ${this.topic}: ${err.message}`, { cause: err })) : resolve(),
       ),
     );
+    releaseConnectMetadata(this.consumer);
     // A topic created a moment ago may have no leaders yet ("Not leader for partition"): wait until it has.
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const md = await new Promise<Kafka.Metadata | undefined>((resolve) =>
-        this.consumer.getMetadata({ topic: this.topic, timeout: 5000 }, (err, m) => resolve(err ? undefined : m)),
-      );
-      const t = md?.topics.find((x) => x.name === this.topic);
+      const t = await topicMetadata(this.consumer, this.topic, 5000).catch(() => undefined);
       if (t && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) {
         this.partitions = t.partitions.map((p) => p.id).sort((a, b) => a - b);
         break;

@@ -11,6 +11,7 @@ import type {
 } from '../api';
 import { UnavailableError } from '../api';
 import { INTERNAL_POOL_WAITERS, threadPoolSize } from '../kafka/thread-pool';
+import { connectOptions, releaseConnectMetadata } from '../kafka/metadata';
 import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
 import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
@@ -90,12 +91,13 @@ export class SinkTaskRunner {
   async start(): Promise<void> {
     const d = this.deps;
     await new Promise<void>((resolve, reject) =>
-      this.consumer.connect({ timeout: 30_000 }, (err) =>
+      this.consumer.connect(connectOptions(30_000), (err) =>
         err
           ? reject(new UnavailableError(`sink consumer cannot reach Kafka: ${err.message}`, { cause: err }))
           : resolve(),
       ),
     );
+    releaseConnectMetadata(this.consumer);
     const ctx: SinkTaskContext = {
       ...taskContext(d, this.abort.signal, (err) => this.fail(err)),
       ack: (record) => this.ack(record),

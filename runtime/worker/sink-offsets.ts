@@ -1,4 +1,5 @@
 import Kafka from 'node-rdkafka';
+import { allTopicsMetadata, connectOptions, releaseConnectMetadata, topicMetadata } from '../kafka';
 import { FerryError, UnavailableError } from '../api';
 
 export interface SinkOffset {
@@ -19,10 +20,11 @@ export class SinkOffsets {
   private async withConsumer<T>(group: string, fn: (c: Kafka.KafkaConsumer) => Promise<T>): Promise<T> {
     const c = new Kafka.KafkaConsumer({ ...this.conf, 'group.id': group, 'enable.auto.commit': false }, {});
     await new Promise<void>((resolve, reject) =>
-      c.connect({ timeout: 30_000 }, (err) =>
+      c.connect(connectOptions(30_000), (err) =>
         err ? reject(new UnavailableError(`cannot reach Kafka: ${err.message}`, { cause: err })) : resolve(),
       ),
     );
+    releaseConnectMetadata(c);
     try {
       return await fn(c);
     } finally {
@@ -36,15 +38,20 @@ export class SinkOffsets {
     topics: readonly string[],
     regex?: string,
   ): Promise<Kafka.TopicPartition[]> {
-    const md = await new Promise<Kafka.Metadata>((resolve, reject) =>
-      c.getMetadata({ timeout: 30_000 }, (err, m) => (err ? reject(new Error(err.message)) : resolve(m))),
-    );
-    const re = regex ? new RegExp(`^(?:${regex})$`) : undefined;
     const out: Kafka.TopicPartition[] = [];
-    for (const t of md.topics) {
-      if (t.name.startsWith('__')) continue;
-      if (re ? re.test(t.name) : topics.includes(t.name))
+    if (regex) {
+      // Only a regex needs the whole cluster's topic list.
+      const md = await allTopicsMetadata(c, 30_000);
+      const re = new RegExp(`^(?:${regex})$`);
+      for (const t of md.topics) {
+        if (t.name.startsWith('__') || !re.test(t.name)) continue;
         for (const p of t.partitions) out.push({ topic: t.name, partition: p.id });
+      }
+      return out;
+    }
+    for (const name of new Set(topics)) {
+      const t = await topicMetadata(c, name, 30_000);
+      for (const p of t?.partitions ?? []) out.push({ topic: name, partition: p.id });
     }
     return out;
   }

@@ -29,7 +29,7 @@ import type {
   TaskInfo,
   TaskStateInfo,
 } from '../herder/types';
-import { DataProducer, KafkaAdmin, type LogRecord } from '../kafka';
+import { DataProducer, KafkaAdmin, topicMetadata, type LogRecord } from '../kafka';
 import type { Metrics } from '../metrics';
 import type { PipelineContext, PipelinePluginInfo, SinkPipeline, SourcePipeline } from '../pipeline/types';
 import type { PluginRegistry } from '../plugins';
@@ -213,11 +213,8 @@ export class Worker implements Herder {
 
   private async checkKafka(): Promise<void> {
     try {
-      await new Promise<void>((resolve, reject) =>
-        this.internalProducer.client.getMetadata({ timeout: 5000 }, (err) =>
-          err ? reject(new Error(err.message)) : resolve(),
-        ),
-      );
+      // One topic's metadata is enough to prove a broker answers (see runtime/kafka/metadata.ts).
+      await topicMetadata(this.internalProducer.client, this.cfg.configTopic, 5000);
       if (this.kafkaProblem) this.logger.info('Kafka is reachable again');
       this.kafkaProblem = undefined;
     } catch (err) {

@@ -1,0 +1,63 @@
+/**
+ * The runtime's clients keep no copy of the whole cluster's topic metadata and read it only for a topic regex:
+ * node-rdkafka otherwise reads every topic on connect() and getMetadata(), even when a topic is named.
+ */
+import Kafka from 'node-rdkafka';
+import { allTopicsMetadata, connectOptions, releaseConnectMetadata, topicMetadata } from '../../../runtime/kafka';
+import { uniqueId } from '../../helpers/ids';
+import { stackEnv } from '../../helpers/stack';
+
+jest.setTimeout(60_000);
+
+describe('Kafka metadata of the runtime clients', () => {
+  const { kafka } = stackEnv();
+  const topics = [uniqueId('md-a'), uniqueId('md-b')];
+  let consumer: Kafka.KafkaConsumer;
+  let connectMetadata: Kafka.Metadata;
+
+  beforeAll(async () => {
+    const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
+    for (const [i, topic] of topics.entries()) {
+      await new Promise<void>((resolve, reject) =>
+        admin.createTopic({ topic, num_partitions: i + 2, replication_factor: 1 }, (err) =>
+          err ? reject(new Error(err.message)) : resolve(),
+        ),
+      );
+    }
+    admin.disconnect();
+    consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': kafka, 'group.id': uniqueId('md') }, {});
+    connectMetadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      consumer.connect(connectOptions(30_000), (err, md) => (err ? reject(new Error(err.message)) : resolve(md))),
+    );
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => consumer.disconnect(() => r()));
+  });
+
+  it('forgets the metadata node-rdkafka kept from connect', () => {
+    expect(connectMetadata.brokers.length).toBeGreaterThan(0);
+    const held = (): unknown => (consumer as unknown as { _metadata?: unknown })._metadata;
+    expect(held()).toBe(connectMetadata);
+    releaseConnectMetadata(consumer);
+    expect(held()).toEqual({});
+  });
+
+  it('reads one topic alone, and nothing for a topic Kafka does not know', async () => {
+    const b = await topicMetadata(consumer, topics[1]!, 10_000);
+    expect(b?.name).toBe(topics[1]);
+    expect(b?.partitions.map((p) => p.id).sort()).toEqual([0, 1, 2]);
+    const raw = await new Promise<Kafka.Metadata>((resolve, reject) =>
+      consumer.getMetadata({ topic: topics[0], allTopics: false, timeout: 10_000 }, (err, md) =>
+        err ? reject(new Error(err.message)) : resolve(md),
+      ),
+    );
+    expect(raw.topics.map((t) => t.name)).toEqual([topics[0]]);
+    expect(await topicMetadata(consumer, uniqueId('md-missing'), 10_000)).toBeUndefined();
+  });
+
+  it('lists every topic only when asked to', async () => {
+    const all = await allTopicsMetadata(consumer, 10_000);
+    const names = all.topics.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(topics));
+  });
+});
