@@ -176,7 +176,10 @@ class Role {
   }
 
   send(message) {
-    if (this.child.connected) this.child.send(message);
+    // A role that has just finished may close its channel between the check and the write: with a callback the
+    // failure comes here (and is moot: the role is gone) instead of as an 'error' event that ends the harness, and
+    // with it the worker the scenario was about to stop.
+    if (this.child.connected) this.child.send(message, () => undefined);
   }
 
   async stop() {
