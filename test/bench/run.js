@@ -7,7 +7,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const common = require('./lib/common');
-const { checkKafka } = require('./lib/kafka');
+const { checkKafka, deleteTopics } = require('./lib/kafka');
 const { publishOnce } = require('./lib/mqtt-sub');
 const { notBuiltReason, STUB } = require('./lib/ferry');
 const baselines = require('./scenarios/baselines');
@@ -216,6 +216,16 @@ function printResult(sc) {
   console.log(`[bench] ${sc.id}: ${parts.join(', ') || 'done'} (${sc.seconds} s)`);
 }
 
+/** Deletes the bench's topics starting with `prefix`; a failure is reported, never fatal. */
+async function removeTopics(s, prefix, what) {
+  try {
+    const n = await deleteTopics(s.kafka, prefix);
+    if (n > 0) console.log(`[bench] deleted ${n} topics ${what}`);
+  } catch (err) {
+    console.log(`[bench] could not delete the topics ${what}: ${err.message}`);
+  }
+}
+
 async function main() {
   const s = common.settings();
   const runId = common.shortId();
@@ -227,6 +237,8 @@ async function main() {
   if (STUB)
     console.log(`[bench] BENCH_FERRY_BIN=${STUB}: Ferry scenarios run a stand-in, their figures are not Ferry's`);
   await checkStack(s);
+  // Topics of earlier runs (a run that was stopped never removed its own) would weigh on this one's broker.
+  await removeTopics(s, 'ferry-bench-', 'left by earlier runs');
   const machine = common.machine();
   const ctx = context(s, runId);
   const notBuilt = notBuiltReason();
@@ -279,6 +291,7 @@ async function main() {
     printResult(sc);
   }
 
+  await removeTopics(s, `ferry-bench-${runId}`, 'of this run');
   machine.loadAverageEnd = require('node:os')
     .loadavg()
     .map((x) => Math.round(x * 100) / 100);

@@ -26,6 +26,35 @@ async function createTopic(bootstrap, topic, partitions) {
   }
 }
 
+/**
+ * Deletes every topic whose name starts with `prefix`; returns how many. A bench run creates about 60 topics (its
+ * own and each worker cluster's internal ones, 30 partitions each for offsets and status): left behind, they pile
+ * up run after run, and a broker holding thousands of partitions is slower and jitterier for every later run.
+ */
+async function deleteTopics(bootstrap, prefix) {
+  const client = new Kafka.Producer({ 'bootstrap.servers': bootstrap, 'client.id': 'ferry-bench-cleanup' });
+  let names = [];
+  try {
+    await new Promise((resolve, reject) =>
+      client.connect({ timeout: 15000 }, (err) => (err ? reject(err) : resolve())),
+    );
+    const md = await new Promise((resolve, reject) =>
+      client.getMetadata({ allTopics: true, timeout: 15000 }, (err, m) => (err ? reject(err) : resolve(m))),
+    );
+    names = md.topics.map((t) => t.name).filter((n) => n.startsWith(prefix));
+  } finally {
+    await new Promise((resolve) => client.disconnect(() => resolve()));
+  }
+  if (names.length === 0) return 0;
+  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': bootstrap, 'client.id': 'ferry-bench-admin' });
+  try {
+    for (const topic of names) await new Promise((resolve) => admin.deleteTopic(topic, 15000, () => resolve())); // best effort
+  } finally {
+    admin.disconnect();
+  }
+  return names.length;
+}
+
 /** Registers the telemetry schema under `<topic>-value`; returns the schema id. */
 async function registerTelemetry(registryUrl, topic) {
   const registry = new SchemaRegistry({ host: registryUrl });
@@ -174,6 +203,7 @@ async function checkKafka(bootstrap) {
 }
 
 module.exports = {
+  deleteTopics,
   Kafka,
   schemaText,
   createTopic,

@@ -219,7 +219,9 @@ const SPLIT_COLUMNS = [
  */
 function cpuSection(results) {
   const cores = results.machine.cpus;
-  const withSplit = results.scenarios.filter((s) => s.status === 'ok' && s.result && s.result.cpuSplit);
+  const withSplit = results.scenarios.filter(
+    (s) => s.status === 'ok' && s.kind !== 'latency' && s.result && s.result.cpuSplit,
+  );
   if (withSplit.length === 0) return '';
   const head = ['Scenario', 'Rate msg/s', 'Machine', ...SPLIT_COLUMNS.map(([, t]) => t), 'Ceiling without the worker'];
   const body = withSplit.map((s) => {
