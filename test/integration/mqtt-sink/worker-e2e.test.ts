@@ -192,9 +192,13 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
     const seen = new Map<number, number>();
     const sub = await subscribe(mqttUrl, `${base}/#`);
     clients.push(sub.client);
+    // The sink publishes 3,000 records in well under a second: the kill is sent from the message handler the moment
+    // a fifth has arrived, since polling for that point would find the stream already finished.
+    let killed: Promise<void> | undefined;
     sub.client.on('message', (_t, payload) => {
       const i = Number(payload.toString());
       seen.set(i, (seen.get(i) ?? 0) + 1);
+      if (!killed && seen.size >= N / 5) killed = w.kill();
     });
     const name = uniqueId('sinkkill');
     const created = await rest(w.url, 'POST', '/connectors', {
@@ -212,8 +216,8 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
       },
     });
     expect(created.status).toBe(201);
-    await eventually(() => Promise.resolve(seen.size >= N / 5), 90_000, 'a fifth of the records');
-    await w.kill();
+    await eventually(() => Promise.resolve(killed !== undefined), 90_000, 'a fifth of the records');
+    await killed;
     const before = seen.size;
     w = await startWorker(cluster);
     await eventually(() => Promise.resolve(seen.size === N), 300_000, `all ${N} records after the restart`);
