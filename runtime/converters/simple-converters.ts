@@ -29,11 +29,16 @@ export function stringOf(value: unknown): string {
   return scalarText(value);
 }
 
-/** Text of a primitive; anything else as JSON. */
-export function scalarText(v: unknown): string {
+/** Text of a string, number, boolean or bigint; undefined for anything else. */
+function scalarTextOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
-  return JSON.stringify(v) ?? 'undefined';
+  return undefined;
+}
+
+/** Text of a primitive; anything else as JSON. */
+export function scalarText(v: unknown): string {
+  return scalarTextOf(v) ?? JSON.stringify(v) ?? 'undefined';
 }
 
 /** Connect's StringConverter: any value as text; reads bytes as an optional string. */
@@ -59,16 +64,7 @@ export class StringConverter implements Converter {
     // fromConnect (and so through the error policy).
     if (this.encoding !== 'utf8' && this.encoding !== 'utf-8') return undefined;
     if (value === null || value === undefined) return null;
-    switch (typeof value) {
-      case 'string':
-        return value;
-      case 'number':
-      case 'boolean':
-      case 'bigint':
-        return value.toString();
-      default:
-        return undefined;
-    }
+    return scalarTextOf(value);
   }
 }
 
