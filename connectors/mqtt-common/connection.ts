@@ -89,6 +89,8 @@ export type MqttClientOptions = IClientOptions & Pick<ConnectionOptions, 'passph
  * - TLS: the CA, client certificate and key are read from their files here (the caller's start, never a
  *   constructor); the broker certificate and its host name are verified unless `mqtt.ssl.verify.hostname` is false.
  */
+const quietLog = (): void => undefined;
+
 export function mqttClientOptions(values: ConfigValues, clientId: string): MqttClientOptions {
   const servers = parseServerUris(configString(values, 'mqtt.server.uri') ?? '');
   const version = (configString(values, 'mqtt.protocol.version') ?? '5') === '3.1.1' ? 4 : 5;
@@ -110,6 +112,9 @@ export function mqttClientOptions(values: ConfigValues, clientId: string): MqttC
     // with its fixed reconnect period.
     resubscribe: false,
   };
+  // mqtt.js logs each packet through `debug`, which costs even when nothing is printed (2–4 % of a busy sink's CPU):
+  // unless DEBUG asks for debug output, its log is a no-op.
+  if (!process.env['DEBUG']) options.log = quietLog;
   if (version === 5) {
     options.properties = { sessionExpiryInterval: intValue(values, 'mqtt.session.expiry.seconds') };
   }
