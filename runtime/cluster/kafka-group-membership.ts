@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { ConfigError, UnavailableError, type ConfigIssue } from '../api';
-import { DataProducer, KafkaAdmin, KafkaLog, connectOptions, releaseConnectMetadata, topicMetadata } from '../kafka';
+import { DataProducer, KafkaAdmin, KafkaLog, connectClient, topicMetadata } from '../kafka';
 import type { Membership } from '../worker/membership';
 import { unitKey, type Unit } from './assign';
 import {
@@ -236,12 +236,7 @@ export class KafkaGroupMembership implements Membership {
     );
     await this.log.start();
     this.consumer = this.newConsumer();
-    await new Promise<void>((resolve, reject) =>
-      this.consumer!.connect(connectOptions(30_000), (err) =>
-        err ? reject(new UnavailableError(`cannot join cluster group: ${err.message}`, { cause: err })) : resolve(),
-      ),
-    );
-    releaseConnectMetadata(this.consumer);
+    await connectClient(this.consumer, 30_000, 'cannot join cluster group');
     this.consumer.subscribe([this.tokensTopic]);
     this.consuming = true;
     this.consumeLoop = this.runConsumeLoop();

@@ -1,7 +1,7 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { UnavailableError } from '../api';
-import { connectOptions, releaseConnectMetadata, topicMetadata } from './metadata';
+import { connectClient, topicMetadata } from './metadata';
 
 const OFFSET_BEGINNING = -2; // librdkafka's RD_KAFKA_OFFSET_BEGINNING
 
@@ -52,12 +52,7 @@ export class KafkaLog {
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    await new Promise<void>((resolve, reject) =>
-      this.consumer.connect(connectOptions(timeoutMs), (err) =>
-        err ? reject(new UnavailableError(`cannot read ${this.topic}: ${err.message}`, { cause: err })) : resolve(),
-      ),
-    );
-    releaseConnectMetadata(this.consumer);
+    await connectClient(this.consumer, timeoutMs, `cannot read ${this.topic}`);
     // A topic created a moment ago may have no leaders yet ("Not leader for partition"): wait until it has.
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -1,20 +1,29 @@
 import type Kafka from 'node-rdkafka';
+import { UnavailableError } from '../api';
 
 /*
  * node-rdkafka reads the metadata of every topic in the cluster on `connect()`, and on `getMetadata()` unless given
  * both a topic and `allTopics: false`. It turns the answer into JavaScript objects on the main thread and keeps the
- * last one on the client. On the development broker after a day of tests (650 topics, 9,800 partitions) that was
- * 23 MB of an idle worker's 51 MB live heap (one copy per client), and the worker's 10-second health check rebuilt
- * it each time. So: a client forgets its connect-time copy, and later reads name their topic.
+ * last one on the client. On the development broker after a day of tests (650 topics, 9,800 partitions) those
+ * copies (one per client) were 37 of an idle worker's 51 MB live heap, and the worker's 10-second health check
+ * rebuilt one each time. So: every client connects through {@link connectClient}, which forgets the connect-time
+ * copy, and later reads name their topic.
  */
 
-/** Options for `connect()`: no topic is needed (the answer may still hold every topic librdkafka has cached). */
-export function connectOptions(timeoutMs: number): Kafka.MetadataOptions {
-  return { timeout: timeoutMs, allTopics: false };
+interface ConnectableClient {
+  connect(options: Kafka.MetadataOptions, cb: (err: Kafka.LibrdKafkaError) => void): unknown;
 }
 
-/** Drops the cluster metadata node-rdkafka kept from `connect()`; nothing in Ferry reads it. */
-export function releaseConnectMetadata(client: object): void {
+/**
+ * Connects a producer or consumer and drops the cluster metadata node-rdkafka kept from it (nothing in Ferry reads
+ * it). A failure rejects with an {@link UnavailableError} `what: <librdkafka's message>`.
+ */
+export async function connectClient(client: ConnectableClient, timeoutMs: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    client.connect({ timeout: timeoutMs, allTopics: false }, (err) =>
+      err ? reject(new UnavailableError(`${what}: ${err.message}`, { cause: err })) : resolve(),
+    ),
+  );
   (client as { _metadata?: unknown })._metadata = {};
 }
 

@@ -2,7 +2,7 @@ import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
 import { UnavailableError } from '../api';
 import type { ProducerHeader, ProducerRecord } from '../pipeline/types';
-import { connectOptions, releaseConnectMetadata } from './metadata';
+import { connectClient } from './metadata';
 
 /** Called once per record: no error once Kafka acknowledged it (acks=all). */
 export type DeliveryCallback = (err: Error | null, offset?: number) => void;
@@ -68,14 +68,7 @@ export class DataProducer {
 
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.started) return;
-    await new Promise<void>((resolve, reject) => {
-      this.producer.connect(connectOptions(timeoutMs), (err) =>
-        err
-          ? reject(new UnavailableError(`cannot connect the producer to Kafka: ${err.message}`, { cause: err }))
-          : resolve(),
-      );
-    });
-    releaseConnectMetadata(this.producer);
+    await connectClient(this.producer, timeoutMs, 'cannot connect the producer to Kafka');
     this.started = true;
   }
 

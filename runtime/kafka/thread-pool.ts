@@ -5,10 +5,9 @@
  * behind each other: measured here, a sink's records waited about 25 ms for a free thread at 5k msg/s (p50 30 ms
  * end to end against 7 ms with a larger pool).
  *
- * `bin/ferry.js` sets UV_THREADPOOL_SIZE to {@link DEFAULT_THREAD_POOL_SIZE} unless the environment sets it; it has
- * to happen before the pool first starts, which is why it is not a worker setting.
+ * `bin/ferry.js` sets UV_THREADPOOL_SIZE (64) unless the environment sets it; it has to happen before the pool first
+ * starts, which is why it is not a worker setting.
  */
-export const DEFAULT_THREAD_POOL_SIZE = 64;
 
 /** Pool threads the worker's own readers (config, offsets, status, membership, cluster state) may hold at once. */
 export const INTERNAL_POOL_WAITERS = 5;

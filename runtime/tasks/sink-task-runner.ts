@@ -9,9 +9,8 @@ import type {
   SinkTaskContext,
   TaskMetrics,
 } from '../api';
-import { UnavailableError } from '../api';
 import { INTERNAL_POOL_WAITERS, threadPoolSize } from '../kafka/thread-pool';
-import { connectOptions, releaseConnectMetadata } from '../kafka/metadata';
+import { connectClient } from '../kafka/metadata';
 import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
 import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
@@ -90,14 +89,7 @@ export class SinkTaskRunner {
 
   async start(): Promise<void> {
     const d = this.deps;
-    await new Promise<void>((resolve, reject) =>
-      this.consumer.connect(connectOptions(30_000), (err) =>
-        err
-          ? reject(new UnavailableError(`sink consumer cannot reach Kafka: ${err.message}`, { cause: err }))
-          : resolve(),
-      ),
-    );
-    releaseConnectMetadata(this.consumer);
+    await connectClient(this.consumer, 30_000, 'sink consumer cannot reach Kafka');
     const ctx: SinkTaskContext = {
       ...taskContext(d, this.abort.signal, (err) => this.fail(err)),
       ack: (record) => this.ack(record),

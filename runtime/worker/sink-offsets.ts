@@ -1,6 +1,6 @@
 import Kafka from 'node-rdkafka';
-import { allTopicsMetadata, connectOptions, releaseConnectMetadata, topicMetadata } from '../kafka';
-import { FerryError, UnavailableError } from '../api';
+import { allTopicsMetadata, connectClient, topicMetadata } from '../kafka';
+import { FerryError } from '../api';
 
 export interface SinkOffset {
   readonly partition: { kafka_topic: string; kafka_partition: number };
@@ -19,12 +19,7 @@ export class SinkOffsets {
 
   private async withConsumer<T>(group: string, fn: (c: Kafka.KafkaConsumer) => Promise<T>): Promise<T> {
     const c = new Kafka.KafkaConsumer({ ...this.conf, 'group.id': group, 'enable.auto.commit': false }, {});
-    await new Promise<void>((resolve, reject) =>
-      c.connect(connectOptions(30_000), (err) =>
-        err ? reject(new UnavailableError(`cannot reach Kafka: ${err.message}`, { cause: err })) : resolve(),
-      ),
-    );
-    releaseConnectMetadata(c);
+    await connectClient(c, 30_000, 'cannot reach Kafka');
     try {
       return await fn(c);
     } finally {
