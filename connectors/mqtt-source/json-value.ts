@@ -7,62 +7,93 @@ import { LogicalTypes, RecordError, type Schema } from '../../runtime/api';
  * {@link RecordError} naming the JSON path.
  */
 export function jsonToConnect(schema: Schema, value: unknown, at = '$'): unknown {
+  try {
+    return typed(schema, value);
+  } catch (err) {
+    if (!(err instanceof Misfit)) throw err;
+    throw new RecordError(`${at}${err.path.reverse().join('')} ${err.problem}`);
+  }
+}
+
+/**
+ * A value that does not fit, on its way up to {@link jsonToConnect}: each struct, array or map it passes through
+ * adds its own step to the path. Paths are built only for a value that fails, never for every field of every record.
+ */
+class Misfit extends Error {
+  readonly path: string[] = [];
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
+function fail(expected: string, value: unknown): never {
+  throw new Misfit(`must be ${expected}, got ${describe(value)}`);
+}
+
+/** `typed()` of a nested value, adding `step` to the path of a misfit inside it. */
+function typedAt(schema: Schema, value: unknown, step: string): unknown {
+  try {
+    return typed(schema, value);
+  } catch (err) {
+    if (err instanceof Misfit) err.path.push(step);
+    throw err;
+  }
+}
+
+function typed(schema: Schema, value: unknown): unknown {
   if (value === undefined || value === null) {
     if (schema.optional) return null;
     if (schema.defaultValue !== undefined) return schema.defaultValue;
-    throw new RecordError(`${at} is required but missing`);
+    throw new Misfit('is required but missing');
   }
-  const fail = (expected: string): never => {
-    throw new RecordError(`${at} must be ${expected}, got ${describe(value)}`);
-  };
   switch (schema.name) {
     case LogicalTypes.Timestamp:
     case LogicalTypes.Time:
-      return toDate(value, at, 1);
+      return toDate(value, 1);
     case LogicalTypes.Date:
-      return toDate(value, at, 86_400_000);
+      return toDate(value, 86_400_000);
     case LogicalTypes.Decimal:
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return value;
-      return fail('a decimal number');
+      return fail('a decimal number', value);
     default:
       break;
   }
   switch (schema.type) {
     case 'int8':
-      return integer(value, at, -128, 127);
+      return integer(value, -128, 127);
     case 'int16':
-      return integer(value, at, -32768, 32767);
+      return integer(value, -32768, 32767);
     case 'int32':
-      return integer(value, at, -2147483648, 2147483647);
+      return integer(value, -2147483648, 2147483647);
     case 'int64':
-      return integer(value, at, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      return integer(value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     case 'float32':
     case 'float64':
-      return typeof value === 'number' ? value : fail('a number');
+      return typeof value === 'number' ? value : fail('a number', value);
     case 'boolean':
-      return typeof value === 'boolean' ? value : fail('true or false');
+      return typeof value === 'boolean' ? value : fail('true or false', value);
     case 'string':
-      return typeof value === 'string' ? value : fail('a string');
+      return typeof value === 'string' ? value : fail('a string', value);
     case 'bytes':
-      return typeof value === 'string' ? Buffer.from(value, 'base64') : fail('base64 text');
+      return typeof value === 'string' ? Buffer.from(value, 'base64') : fail('base64 text', value);
     case 'array': {
-      if (!Array.isArray(value)) return fail('an array');
+      if (!Array.isArray(value)) return fail('an array', value);
       const items = schema.valueSchema;
-      return items ? value.map((v, i) => jsonToConnect(items, v, `${at}[${i}]`)) : value;
+      return items ? value.map((v, i) => typedAt(items, v, `[${i}]`)) : value;
     }
     case 'map': {
-      if (!isObject(value)) return fail('an object');
+      if (!isObject(value)) return fail('an object', value);
       const values = schema.valueSchema;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = values ? jsonToConnect(values, v, `${at}.${k}`) : v;
+      for (const [k, v] of Object.entries(value)) out[k] = values ? typedAt(values, v, `.${k}`) : v;
       return out;
     }
     case 'struct': {
-      if (!isObject(value)) return fail('an object');
+      if (!isObject(value)) return fail('an object', value);
       const out: Record<string, unknown> = {};
       for (const field of schema.fields ?? []) {
-        out[field.name] = jsonToConnect(field.schema, value[field.name], `${at}.${field.name}`);
+        out[field.name] = typedAt(field.schema, value[field.name], `.${field.name}`);
       }
       return out;
     }
@@ -73,18 +104,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function integer(value: unknown, at: string, min: number, max: number): number {
+function integer(value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RecordError(`${at} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    fail(`an integer from ${min} to ${max}`, value);
   }
   return value;
 }
 
-function toDate(value: unknown, at: string, unitMs: number): Date {
+function toDate(value: unknown, unitMs: number): Date {
   const d =
     typeof value === 'number' ? new Date(value * unitMs) : typeof value === 'string' ? new Date(value) : undefined;
   if (!d || Number.isNaN(d.getTime())) {
-    throw new RecordError(`${at} must be a time (epoch number or ISO-8601 text), got ${describe(value)}`);
+    fail('a time (epoch number or ISO-8601 text)', value);
   }
   return d;
 }

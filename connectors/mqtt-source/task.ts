@@ -165,11 +165,13 @@ export class MqttSourceTask implements SourceTask {
     // received / written / failed are counted by the runtime's source runner for every source connector; this
     // task adds what only it knows: acknowledged, in_flight and the connection counters.
     ctx.metrics.gauge('in_flight', this.session?.inFlight ?? 0);
+    // The callback keeps the topic, not the message: a record waiting for Kafka should not hold its payload twice.
+    const topic = message.topic;
     try {
       ctx.send(mapper.toRecord(message), (err) => {
         if (err) {
           this.log?.error(
-            { err: err.message, topic: message.topic },
+            { err: err.message, topic },
             'record not delivered; its MQTT message stays unacknowledged',
           );
         }

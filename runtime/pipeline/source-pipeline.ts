@@ -30,66 +30,105 @@ function headersAsText(headers: readonly Header[]): KafkaHeader[] {
   return headers.map((h) => ({ key: h.key, value: fallbackBytes(h.value) }));
 }
 
-/** SourceRecord → transforms → converters → ProducerRecord, with the connector's error policy. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function isErrorHeader(h: Header): boolean {
+  return h.key === RECORD_ERROR_HEADER;
+}
+
+/**
+ * SourceRecord → transforms → converters → ProducerRecord, with the connector's error policy.
+ *
+ * Synchronous whenever every step is: with cached schemas, a record goes through without a single promise, which
+ * is most of what a source task spends per record beside the encoding itself. A step that returns a promise (a
+ * schema lookup, a retry, the dead-letter queue) switches that record to the asynchronous path; steps still run one
+ * after the other, in the same order.
+ */
 export class DefaultSourcePipeline implements SourcePipeline {
   constructor(private readonly p: PipelineParts) {}
 
-  async process(record: SourceRecord): Promise<ProducerRecord | null> {
-    const { steps, errors, ctx } = this.p;
-    const failure = record.headers.find((h) => h.key === RECORD_ERROR_HEADER);
+  process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
+    const { steps, ctx } = this.p;
+    const failure = record.headers.find(isErrorHeader);
     if (failure) {
       // The task could not make a proper record of what it received: error policy, never Kafka as is.
       const reason = typeof failure.value === 'string' ? failure.value : 'the source task could not build this record';
-      await errors.fail(new StageFailure('TASK_POLL', '', new RecordError(reason)), this.info(record));
-      return null;
+      return this.failed(new StageFailure('TASK_POLL', '', new RecordError(reason)), record);
     }
-    let current: TransformStep | undefined;
-    let transformed: SourceRecord | null;
-    try {
-      transformed = steps.length === 0 ? record : applyChain(steps, record, (s) => (current = s));
-    } catch (err) {
-      await errors.fail(new StageFailure('TRANSFORMATION', current?.className ?? '', err), this.info(record));
-      return null;
+    let transformed: SourceRecord | null = record;
+    if (steps.length > 0) {
+      let current: TransformStep | undefined;
+      try {
+        transformed = applyChain(steps, record, (s) => (current = s));
+      } catch (err) {
+        return this.failed(new StageFailure('TRANSFORMATION', current?.className ?? '', err), record);
+      }
     }
     if (transformed === null) {
       ctx.count('filtered');
       return null;
     }
+    let out: ProducerRecord | Promise<ProducerRecord>;
     try {
-      return await this.convert(transformed);
+      out = this.convertKey(transformed);
     } catch (err) {
-      await errors.fail(err, this.info(record));
-      return null;
+      return this.failed(err, record);
     }
+    return out instanceof Promise ? out.catch((err: unknown) => this.failed(err, record)) : out;
   }
 
-  private async convert(r: SourceRecord): Promise<ProducerRecord> {
-    const { key, value, header, classNames, errors } = this.p;
-    let k = errors.run('KEY_CONVERTER', classNames.key, () => key.fromConnect(r.topic, r.keySchema, r.key, r.headers));
-    if (k instanceof Promise) k = await k;
-    let v = errors.run('VALUE_CONVERTER', classNames.value, () =>
+  /** The error policy for a record that failed: resolves null (dead-lettered or skipped) or rejects (fail the task). */
+  private async failed(err: unknown, record: SourceRecord): Promise<null> {
+    await this.p.errors.fail(err, this.info(record));
+    return null;
+  }
+
+  private convertKey(r: SourceRecord): ProducerRecord | Promise<ProducerRecord> {
+    const { key, classNames, errors } = this.p;
+    const k = errors.run('KEY_CONVERTER', classNames.key, () => key.fromConnect(r.topic, r.keySchema, r.key, r.headers));
+    return k instanceof Promise ? k.then((kb) => this.convertValue(r, kb)) : this.convertValue(r, k);
+  }
+
+  private convertValue(r: SourceRecord, k: Buffer | null): ProducerRecord | Promise<ProducerRecord> {
+    const { value, classNames, errors } = this.p;
+    const v = errors.run('VALUE_CONVERTER', classNames.value, () =>
       value.fromConnect(r.topic, r.valueSchema, r.value, r.headers),
     );
-    if (v instanceof Promise) v = await v;
-    const headers: ProducerHeader[] = [];
-    for (const h of r.headers) {
+    return v instanceof Promise
+      ? v.then((vb) => this.convertHeaders(r, k, vb, [], 0))
+      : this.convertHeaders(r, k, v, [], 0);
+  }
+
+  /** Converts headers from index `from` on, appending to `headers`; goes asynchronous only at a header that does. */
+  private convertHeaders(
+    r: SourceRecord,
+    k: Buffer | null,
+    v: Buffer | null,
+    headers: ProducerHeader[],
+    from: number,
+  ): ProducerRecord | Promise<ProducerRecord> {
+    const { header, classNames, errors } = this.p;
+    const all = r.headers;
+    for (let i = from; i < all.length; i++) {
+      const h = all[i]!;
       const text = header.headerText?.(h.schema, h.value);
       if (text !== undefined) {
         headers.push({ key: h.key, value: text });
         continue;
       }
-      let hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.fromConnect(r.topic, h.schema, h.value));
-      if (hv instanceof Promise) hv = await hv;
+      const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.fromConnect(r.topic, h.schema, h.value));
+      if (hv instanceof Promise) {
+        return hv.then((b) => {
+          headers.push({ key: h.key, value: b });
+          return this.convertHeaders(r, k, v, headers, i + 1);
+        });
+      }
       headers.push({ key: h.key, value: hv });
     }
-    return {
-      topic: r.topic,
-      ...(r.kafkaPartition !== undefined ? { partition: r.kafkaPartition } : {}),
-      key: k,
-      value: v,
-      headers,
-      ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
-    };
+    const out: Mutable<ProducerRecord> = { topic: r.topic, key: k, value: v, headers };
+    if (r.kafkaPartition !== undefined) out.partition = r.kafkaPartition;
+    if (r.timestamp !== undefined) out.timestamp = r.timestamp;
+    return out;
   }
 
   /** The original record (before transforms) is what the dead-letter queue keeps. */

@@ -54,10 +54,11 @@ export interface PipelineContext {
  * retries retriable failures (registry unreachable…) within errors.retry.timeout; with errors.tolerance=all a
  * failing record is written to the dead-letter queue (if configured, awaited) and `null` is returned; with the
  * default (none) it throws, and the task fails without acknowledging the record.
- * Returns null as well when a transform filtered the record out.
+ * Returns null as well when a transform filtered the record out. Returns the result itself, not a promise, when no
+ * step had to wait.
  */
 export interface SourcePipeline {
-  process(record: SourceRecord): Promise<ProducerRecord | null>;
+  process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null>;
   close(): Promise<void>;
 }
 

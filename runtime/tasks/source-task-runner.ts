@@ -42,7 +42,8 @@ export interface SourceRunnerDeps {
 }
 
 interface Pending {
-  readonly record: SourceRecord;
+  /** Cleared once the record is handed to the producer. */
+  record: SourceRecord | undefined;
   readonly done: RecordCallback;
   readonly receivedAt: number;
 }
@@ -140,7 +141,9 @@ export class SourceTaskRunner {
         }
         let out: ProducerRecord | null;
         try {
-          out = await this.deps.pipeline.process(item.record);
+          // Most records convert without waiting: no await (and no promise) for those.
+          const result = this.deps.pipeline.process(item.record!);
+          out = result instanceof Promise ? await result : result;
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
           this.complete(item, e);
@@ -175,6 +178,9 @@ export class SourceTaskRunner {
           this.deps.onTopicUsed(out.topic);
         }
         const entry = this.track(item);
+        // Only the callback, the arrival time and the ledger entry are needed until Kafka answers: let the record
+        // (decoded value, headers, source bytes) go, which is most of the memory of a record in flight.
+        item.record = undefined;
         this.deps.producer.send(out, (err) => {
           if (err) {
             this.complete(item, err);
@@ -193,7 +199,8 @@ export class SourceTaskRunner {
   }
 
   private track(item: Pending): Entry<OffsetMap> {
-    const partition = item.record.sourcePartition;
+    const record = item.record!;
+    const partition = record.sourcePartition;
     // A task that reuses one frozen partition object for a run of records (the MQTT source does) gets its canonical
     // text computed once; an object that is not frozen might have changed since, so it is read every time.
     let key: string;
@@ -205,8 +212,8 @@ export class SourceTaskRunner {
         this.lastPartitionKey = key;
       }
     }
-    if (!this.partitions.has(key)) this.partitions.set(key, item.record.sourcePartition);
-    return this.progress.track(key, item.record.sourceOffset);
+    if (!this.partitions.has(key)) this.partitions.set(key, partition);
+    return this.progress.track(key, record.sourceOffset);
   }
 
   private complete(item: Pending, err?: Error): void {

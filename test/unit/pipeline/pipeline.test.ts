@@ -552,7 +552,9 @@ describe('secrets', () => {
         noDefaults,
         ctx,
       );
-      const err = await p.process(sourceRecord({ valueSchema: Schemas.STRING, value: 'x' })).catch((e: unknown) => e);
+      const err = await Promise.resolve()
+        .then(() => p.process(sourceRecord({ valueSchema: Schemas.STRING, value: 'x' })))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskFailedError);
       expect(errorTrace(err)).toMatch(/unreachable/);
       expect(errorTrace(err)).not.toContain(secret);

@@ -189,6 +189,44 @@ describe('values', () => {
       new Date(1000),
     );
   });
+
+  it('jsonToConnect names the JSON path of a value that does not fit, however deep', () => {
+    const schema = avroToConnectSchema({
+      type: 'record',
+      name: 'Site',
+      namespace: 'test',
+      fields: [
+        { name: 'name', type: 'string' },
+        {
+          name: 'lines',
+          type: {
+            type: 'array',
+            items: {
+              type: 'record',
+              name: 'Line',
+              fields: [{ name: 'speeds', type: { type: 'map', values: 'int' } }],
+            },
+          },
+        },
+      ],
+    });
+    const value = { name: 'north', lines: [{ speeds: { a: 1 } }, { speeds: { a: 2, b: 'fast' } }] };
+    expect(() => jsonToConnect(schema, value)).toThrow(
+      new RecordError('$.lines[1].speeds.b must be an integer from -2147483648 to 2147483647, got "fast"'),
+    );
+    expect(() => jsonToConnect(schema, { lines: [] }, '$.payload')).toThrow(
+      new RecordError('$.payload.name is required but missing'),
+    );
+    expect(() => jsonToConnect(schema, { name: 'x', lines: {} })).toThrow(
+      new RecordError('$.lines must be an array, got an object'),
+    );
+    // The same value, fixed, goes through, and a failure leaves nothing behind for the next call.
+    value.lines[1]!.speeds.b = 3 as unknown as string;
+    expect(jsonToConnect(schema, value)).toEqual({
+      name: 'north',
+      lines: [{ speeds: { a: 1 } }, { speeds: { a: 2, b: 3 } }],
+    });
+  });
 });
 
 describe('schemas/avro/mqtt-envelope.avsc', () => {
