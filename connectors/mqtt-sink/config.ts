@@ -159,7 +159,9 @@ const sinkProperties: Record<string, ConfigProperty> = {
   'mqtt.correlation.data.header': {
     type: 'string',
     description:
-      'MQTT 5: the Kafka header whose value (bytes, or text as UTF-8) becomes the Correlation Data; unset: none.',
+      'MQTT 5: the Kafka header whose value (bytes, or text as UTF-8) becomes the Correlation Data; a name ending ' +
+      'in .base64 (e.g. mqtt.correlation.data.base64, as the MQTT source writes binary data) is base64-decoded ' +
+      'first; unset: none.',
     'x-importance': 'LOW',
     'x-group': GROUP,
   },

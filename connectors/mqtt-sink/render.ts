@@ -1,5 +1,5 @@
 import type { IClientPublishOptions } from 'mqtt';
-import { RecordError, fieldOf, headerOf, type SinkRecord } from '../../runtime/api';
+import { BASE64_HEADER_SUFFIX, RecordError, fieldOf, headerOf, type SinkRecord } from '../../runtime/api';
 import { jsonText, placeholderText, resolvePath, validatePublishTopic, type TemplatePath } from '../mqtt-common';
 import type { SinkSettings } from './config';
 
@@ -179,9 +179,14 @@ function renderProperties(
     any = true;
   }
   if (settings.correlationDataHeader !== undefined) {
-    const v = headerOf(record, settings.correlationDataHeader)?.value;
+    const name = settings.correlationDataHeader;
+    const v = headerOf(record, name)?.value;
     if (v !== undefined && v !== null) {
-      props.correlationData = Buffer.isBuffer(v) ? v : Buffer.from(placeholderText(v), 'utf8');
+      const bytes = Buffer.isBuffer(v) ? v : Buffer.from(placeholderText(v), 'utf8');
+      // A *.base64 header (binary data, as the MQTT source writes it) holds the base64 text of the bytes.
+      props.correlationData = name.endsWith(BASE64_HEADER_SUFFIX)
+        ? Buffer.from(bytes.toString('ascii'), 'base64')
+        : bytes;
       any = true;
     }
   }

@@ -1,7 +1,9 @@
 import {
+  BASE64_HEADER_SUFFIX,
   RECORD_ERROR_HEADER,
   RecordError,
   Schemas,
+  headerBytesFit,
   type Header,
   type Schema,
   type SourceRecord,
@@ -18,6 +20,9 @@ import type { InboundMessage } from './session';
  * `originalBytes`; the runtime must route it to the connector's error policy (DLQ or fail) instead of producing it.
  */
 export const ERROR_HEADER = RECORD_ERROR_HEADER;
+
+/** Header of MQTT 5 correlation data that is not UTF-8 text: its base64 text (a Kafka header would alter the bytes). */
+export const CORRELATION_BASE64 = `mqtt.correlation.data${BASE64_HEADER_SUFFIX}`;
 
 /** Source partition key: one partition per configured filter. */
 export const PARTITION_KEY = 'mqtt.filter';
@@ -192,7 +197,10 @@ export function mqttHeaders(message: InboundMessage): Header[] {
     headers.push({ key: 'mqtt.response.topic', value: p.responseTopic, schema: Schemas.STRING });
   }
   if (p.correlationData !== undefined) {
-    headers.push({ key: 'mqtt.correlation.data', value: p.correlationData, schema: Schemas.BYTES });
+    // Binary correlation data cannot go into a Kafka header unchanged (see headerBytesFit): it goes as base64 text.
+    const data = p.correlationData;
+    if (headerBytesFit(data)) headers.push({ key: 'mqtt.correlation.data', value: data, schema: Schemas.BYTES });
+    else headers.push({ key: CORRELATION_BASE64, value: data.toString('base64'), schema: Schemas.STRING });
   }
   for (const [name, value] of Object.entries(p.userProperties ?? {})) {
     for (const v of Array.isArray(value) ? value : [value])

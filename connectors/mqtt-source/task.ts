@@ -170,10 +170,7 @@ export class MqttSourceTask implements SourceTask {
     try {
       ctx.send(mapper.toRecord(message), (err) => {
         if (err) {
-          this.log?.error(
-            { err: err.message, topic },
-            'record not delivered; its MQTT message stays unacknowledged',
-          );
+          this.log?.error({ err: err.message, topic }, 'record not delivered; its MQTT message stays unacknowledged');
         }
         complete(err);
       });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Schema } from './schema';
 
 /** A header: its key, and a value with an optional schema (Connect's model). */
@@ -65,3 +66,15 @@ export function withRecord<R extends ConnectRecord>(record: R, changes: Partial<
 export function headerOf(record: ConnectRecord, key: string): Header | undefined {
   return record.headers.find((h) => h.key === key);
 }
+
+/**
+ * Whether Kafka can be given these bytes as a header value unchanged. Ferry's Kafka client passes every header value
+ * to Kafka as text: bytes that are not UTF-8 would arrive altered, and a zero byte would end the value early. A
+ * connector with binary header values writes them as base64 text, under the key with {@link BASE64_HEADER_SUFFIX}.
+ */
+export function headerBytesFit(bytes: Buffer): boolean {
+  return isUtf8(bytes) && !bytes.includes(0);
+}
+
+/** Suffix of a header key whose value is the base64 text of binary data (see {@link headerBytesFit}). */
+export const BASE64_HEADER_SUFFIX = '.base64';

@@ -1,6 +1,6 @@
 import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
-import { UnavailableError } from '../api';
+import { RecordError, UnavailableError, headerBytesFit } from '../api';
 import type { ProducerHeader, ProducerRecord } from '../pipeline/types';
 import { connectClient } from './metadata';
 
@@ -96,6 +96,13 @@ export class DataProducer {
   }
 
   private tryProduce(rec: ProducerRecord, cb: DeliveryCallback): boolean {
+    // The pipeline refuses such headers before they get here; this keeps any other writer from altering data.
+    for (const h of rec.headers) {
+      if (Buffer.isBuffer(h.value) && !headerBytesFit(h.value)) {
+        cb(new RecordError(`header ${h.key}: binary values that are not UTF-8 text would reach Kafka altered`));
+        return true;
+      }
+    }
     try {
       this.producer.produce(
         rec.topic,

@@ -1,4 +1,4 @@
-import { TaskFailedError, UnavailableError, errorTrace } from '../api';
+import { BASE64_HEADER_SUFFIX, TaskFailedError, UnavailableError, errorTrace, headerBytesFit } from '../api';
 import type { KafkaHeader, PipelineContext, ProducerRecord } from './types';
 import type { ErrorPolicy, Stage } from './error-policy';
 
@@ -67,6 +67,15 @@ function safeJson(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/**
+ * A dead-letter record's header as the Kafka client can write it: binary values it would alter (see headerBytesFit),
+ * such as a sink record's headers from another producer, go as base64 text under the key plus .base64.
+ */
+function readableHeader(h: KafkaHeader): KafkaHeader {
+  if (h.value === null || headerBytesFit(h.value)) return h;
+  return { key: h.key + BASE64_HEADER_SUFFIX, value: Buffer.from(h.value.toString('base64')) };
 }
 
 /** Applies the connector's errors.* policy: retries, tolerance, logging and the dead-letter queue. */
@@ -162,9 +171,8 @@ export class ErrorHandler {
       return;
     }
     const base = info.deadLetter();
-    const headers = this.policy.contextHeaders
-      ? [...base.headers, ...this.contextHeaders(failure, info)]
-      : base.headers;
+    const original = base.headers.map(readableHeader);
+    const headers = this.policy.contextHeaders ? [...original, ...this.contextHeaders(failure, info)] : original;
     const record: ProducerRecord = {
       topic: this.policy.deadLetterTopic,
       key: base.key,

@@ -1,4 +1,11 @@
-import { RECORD_ERROR_HEADER, RecordError, type Header, type SourceRecord } from '../api';
+import {
+  BASE64_HEADER_SUFFIX,
+  RECORD_ERROR_HEADER,
+  RecordError,
+  headerBytesFit,
+  type Header,
+  type SourceRecord,
+} from '../api';
 import { stringOf, type Converter } from '../converters';
 import { applyChain, type TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
@@ -28,6 +35,15 @@ export function fallbackBytes(v: unknown): Buffer | null {
 
 function headersAsText(headers: readonly Header[]): KafkaHeader[] {
   return headers.map((h) => ({ key: h.key, value: fallbackBytes(h.value) }));
+}
+
+/** A header value from a converter that the Kafka client could not write unchanged. */
+function unwritableHeader(key: string, bytes: Buffer): RecordError {
+  return new RecordError(
+    `header ${key}: its ${bytes.length} bytes are not UTF-8 text (or hold a zero byte), and Kafka header values ` +
+      `are written as text, so they would arrive altered; write binary values as base64 text (as the MQTT source ` +
+      `does, under ${key}${BASE64_HEADER_SUFFIX}) or use a header converter that writes text`,
+  );
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -85,7 +101,9 @@ export class DefaultSourcePipeline implements SourcePipeline {
 
   private convertKey(r: SourceRecord): ProducerRecord | Promise<ProducerRecord> {
     const { key, classNames, errors } = this.p;
-    const k = errors.run('KEY_CONVERTER', classNames.key, () => key.fromConnect(r.topic, r.keySchema, r.key, r.headers));
+    const k = errors.run('KEY_CONVERTER', classNames.key, () =>
+      key.fromConnect(r.topic, r.keySchema, r.key, r.headers),
+    );
     return k instanceof Promise ? k.then((kb) => this.convertValue(r, kb)) : this.convertValue(r, k);
   }
 
@@ -97,6 +115,13 @@ export class DefaultSourcePipeline implements SourcePipeline {
     return v instanceof Promise
       ? v.then((vb) => this.convertHeaders(r, k, vb, [], 0))
       : this.convertHeaders(r, k, v, [], 0);
+  }
+
+  /** A converted header, or the failure of a value the Kafka client would alter (error policy: HEADER_CONVERTER). */
+  private writable(key: string, value: Buffer | null): ProducerHeader {
+    if (value !== null && !headerBytesFit(value))
+      throw new StageFailure('HEADER_CONVERTER', this.p.classNames.header, unwritableHeader(key, value));
+    return { key, value };
   }
 
   /** Converts headers from index `from` on, appending to `headers`; goes asynchronous only at a header that does. */
@@ -116,14 +141,16 @@ export class DefaultSourcePipeline implements SourcePipeline {
         headers.push({ key: h.key, value: text });
         continue;
       }
-      const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.fromConnect(r.topic, h.schema, h.value));
+      const hv = errors.run('HEADER_CONVERTER', classNames.header, () =>
+        header.fromConnect(r.topic, h.schema, h.value),
+      );
       if (hv instanceof Promise) {
         return hv.then((b) => {
-          headers.push({ key: h.key, value: b });
+          headers.push(this.writable(h.key, b));
           return this.convertHeaders(r, k, v, headers, i + 1);
         });
       }
-      headers.push({ key: h.key, value: hv });
+      headers.push(this.writable(h.key, hv));
     }
     const out: Mutable<ProducerRecord> = { topic: r.topic, key: k, value: v, headers };
     if (r.kafkaPartition !== undefined) out.partition = r.kafkaPartition;

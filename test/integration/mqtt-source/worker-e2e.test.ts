@@ -126,7 +126,12 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
       for (let i = 0; i < payloads.length; i++) {
         await pub.publishAsync(`${root}/press${i % 2}/temp`, payloads[i] ?? Buffer.alloc(0), {
           qos: 1,
-          properties: { userProperties: { seq: String(i) }, contentType: 'application/octet-stream' },
+          properties: {
+            userProperties: { seq: String(i) },
+            contentType: 'application/octet-stream',
+            // Binary correlation data (not UTF-8, with a zero byte) on odd messages, text on even ones.
+            correlationData: i % 2 ? Buffer.from([0xff, 0, i]) : Buffer.from(`req-${i}`),
+          },
         });
       }
     } finally {
@@ -141,6 +146,14 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
       expect(r.key).toBe(`${root}/press${seq % 2}/temp`);
       expect(r.headers.get('mqtt.topic')).toEqual([r.key]);
       expect(r.headers.get('mqtt.content.type')).toEqual(['application/octet-stream']);
+      // Kafka has the correlation data's exact bytes: as they are when they are text, as base64 text when not.
+      if (seq % 2) {
+        expect(r.headers.get('mqtt.correlation.data')).toBeUndefined();
+        const b64 = r.headers.get('mqtt.correlation.data.base64')?.[0] ?? '';
+        expect(Buffer.from(b64, 'base64')).toEqual(Buffer.from([0xff, 0, seq]));
+      } else {
+        expect(r.headers.get('mqtt.correlation.data')).toEqual([`req-${seq}`]);
+      }
       const v = (await sr.decode(r.value)) as Record<string, unknown>;
       expect(Buffer.from(v['payload'] as Buffer)).toEqual(payloads[seq]);
       expect(v['topic']).toBe(r.key);

@@ -73,7 +73,7 @@ describe('source pipeline', () => {
           { key: 'b', value: false },
           { key: 'big', value: 2n ** 70n },
           { key: 'null', value: null },
-          { key: 'bytes', value: Buffer.from([0xff, 0x01]) },
+          { key: 'bytes', value: Buffer.from([0xc3, 0xa9, 0x01]) },
           { key: 'obj', value: { a: 1 } },
         ],
       }),
@@ -84,7 +84,7 @@ describe('source pipeline', () => {
       { key: 'b', value: 'false' },
       { key: 'big', value: '1180591620717411303424' },
       { key: 'null', value: null },
-      { key: 'bytes', value: Buffer.from([0xff, 0x01]) },
+      { key: 'bytes', value: Buffer.from([0xc3, 0xa9, 0x01]) },
       { key: 'obj', value: Buffer.from('{"a":1}') },
     ]);
     // Another encoding than UTF-8 keeps every value on the converter's byte path.
@@ -93,9 +93,52 @@ describe('source pipeline', () => {
       noDefaults,
       ctx,
     );
-    const l = await latin.process(sourceRecord({ headers: [{ key: 's', value: 'ü' }] }));
-    expect(l?.headers).toEqual([{ key: 's', value: Buffer.from([0xfc]) }]);
+    const l = await latin.process(sourceRecord({ headers: [{ key: 's', value: 'u' }] }));
+    expect(l?.headers).toEqual([{ key: 's', value: Buffer.from('u', 'latin1') }]);
     await p.close();
+    await latin.close();
+  });
+
+  it('refuses header bytes the Kafka client would alter, naming the header, and dead-letters them readable', async () => {
+    // Kafka's Node client writes header values as text: bytes that are not UTF-8, or hold a zero, would change.
+    for (const bytes of [Buffer.from([0xfc]), Buffer.from([0x61, 0x00, 0x62])]) {
+      const { ctx } = testContext();
+      const p = await createSourcePipeline(json, noDefaults, ctx);
+      const err = await Promise.resolve()
+        .then(() => p.process(sourceRecord({ headers: [{ key: 'corr', value: bytes }] })))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TaskFailedError);
+      expect(errorTrace(err)).toMatch(/header corr: its \d+ bytes are not UTF-8 text/);
+    }
+    // A converter producing such bytes (latin1 text) fails the same way, at the HEADER_CONVERTER stage.
+    const { ctx, deadLetters, counts } = testContext();
+    const latin = await createSourcePipeline(
+      {
+        ...json,
+        'header.converter': 'string',
+        'header.converter.converter.encoding': 'latin1',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': 'dlq',
+      },
+      noDefaults,
+      ctx,
+    );
+    expect(
+      await latin.process(
+        sourceRecord({
+          headers: [
+            { key: 's', value: 'ü' },
+            { key: 'b', value: Buffer.from([0xff, 0]) },
+          ],
+        }),
+      ),
+    ).toBeNull();
+    expect(counts).toEqual(['failed:HEADER_CONVERTER', 'dead_lettered:HEADER_CONVERTER']);
+    // The dead letter keeps every header, the binary one as base64 text under its key + .base64.
+    expect(deadLetters[0]?.headers.slice(0, 2)).toEqual([
+      { key: 's', value: Buffer.from('ü') },
+      { key: 'b.base64', value: Buffer.from(Buffer.from([0xff, 0]).toString('base64')) },
+    ]);
     await latin.close();
   });
 
@@ -322,6 +365,22 @@ describe('sink pipeline', () => {
     expect(headerText(r, '__connect.errors.stage')).toBe('TASK_PUT');
     expect(headerText(r, '__connect.errors.class.name')).toBe('MqttSinkConnector');
     expect(headerText(r, '__connect.errors.exception.message')).toBe('cannot render topic');
+  });
+
+  it('dead-letters binary headers another producer wrote as base64 text, which the Kafka client keeps intact', async () => {
+    const { ctx, deadLetters } = testContext();
+    const p = await createSinkPipeline(
+      { 'value.converter': 'json', 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq' },
+      noDefaults,
+      ctx,
+    );
+    const binary = Buffer.from([0xca, 0xfe, 0x00]);
+    const headers = [...consumed.headers, { key: 'trace', value: binary }];
+    expect(await p.process({ ...consumed, headers, value: Buffer.from('not json') })).toBeNull();
+    const d = deadLetters[0]!;
+    expect(headerText(d, 'h')).toBe('v');
+    expect(d.headers.find((h) => h.key === 'trace')).toBeUndefined();
+    expect(Buffer.from(headerText(d, 'trace.base64') ?? '', 'base64')).toEqual(binary);
   });
 
   it('rejects with tolerance none by failing the task', async () => {

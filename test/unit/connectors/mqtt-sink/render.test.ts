@@ -138,6 +138,13 @@ describe('renderRecord', () => {
     );
   });
 
+  it('decodes a .base64 correlation data header to the bytes the MQTT source read', () => {
+    const data = Buffer.from([0xff, 0x00, 0x7f]);
+    const headers = [{ key: 'mqtt.correlation.data.base64', value: Buffer.from(data.toString('base64')) }];
+    const m = render({ 'mqtt.correlation.data.header': 'mqtt.correlation.data.base64' }, record({ value: 1, headers }));
+    expect(m?.options.properties?.correlationData).toEqual(data);
+  });
+
   it('handles tombstones as configured', () => {
     const empty = render({ 'mqtt.retain': 'true' }, record({ value: null }));
     expect(empty?.payload.length).toBe(0);

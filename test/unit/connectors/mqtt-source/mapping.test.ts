@@ -129,6 +129,16 @@ describe('headers', () => {
     expect(byKey('site')).toEqual(['north']);
     expect(byKey('tag')).toEqual(['a', 'b']);
   });
+
+  it('writes binary correlation data as base64 text, which a Kafka header carries unchanged', () => {
+    for (const data of [Buffer.from([0xff, 0xfe, 0x01]), Buffer.from([0x61, 0x00, 0x62])]) {
+      const h = mqttHeaders(message({ properties: { correlationData: data } }));
+      const byKey = (k: string): unknown[] => h.filter((x) => x.key === k).map((x) => x.value);
+      expect(byKey('mqtt.correlation.data')).toEqual([]);
+      expect(byKey('mqtt.correlation.data.base64')).toEqual([data.toString('base64')]);
+      expect(Buffer.from(byKey('mqtt.correlation.data.base64')[0] as string, 'base64')).toEqual(data);
+    }
+  });
 });
 
 describe('values', () => {
