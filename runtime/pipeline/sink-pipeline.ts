@@ -1,10 +1,15 @@
-import type { Header, SinkRecord } from '../api';
+import type { Header, SchemaAndValue, SinkRecord } from '../api';
 import { applyChain, type TransformStep } from '../transforms';
 import { StageFailure, type FailedRecordInfo } from './error-handler';
 import { closeConverters, fallbackBytes, type PipelineParts } from './source-pipeline';
 import type { ConsumedRecord, SinkPipeline } from './types';
 
-/** ConsumedRecord → converters → transforms → SinkRecord, with the connector's error policy. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * ConsumedRecord → converters → transforms → SinkRecord, with the connector's error policy. Synchronous whenever
+ * every step is (see DefaultSourcePipeline): a record with cached schemas goes through without a promise.
+ */
 export class DefaultSinkPipeline implements SinkPipeline {
   /** The consumed bytes behind each record handed to the task, for dead-lettering a later reject. */
   private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
@@ -15,22 +20,31 @@ export class DefaultSinkPipeline implements SinkPipeline {
     private readonly taskClassName: string,
   ) {}
 
-  async process(consumed: ConsumedRecord): Promise<SinkRecord | null> {
-    const { steps, errors, ctx } = this.p;
-    let record: SinkRecord;
+  process(consumed: ConsumedRecord): SinkRecord | null | Promise<SinkRecord | null> {
+    let record: SinkRecord | Promise<SinkRecord>;
     try {
-      record = await this.convert(consumed);
+      record = this.convertKey(consumed);
     } catch (err) {
-      await errors.fail(err, this.info(consumed));
-      return null;
+      return this.failed(err, consumed);
     }
-    let current: TransformStep | undefined;
-    let transformed: SinkRecord | null;
-    try {
-      transformed = steps.length === 0 ? record : applyChain(steps, record, (s) => (current = s));
-    } catch (err) {
-      await errors.fail(new StageFailure('TRANSFORMATION', current?.className ?? '', err), this.info(consumed));
-      return null;
+    if (record instanceof Promise)
+      return record.then(
+        (r) => this.transform(r, consumed),
+        (err: unknown) => this.failed(err, consumed),
+      );
+    return this.transform(record, consumed);
+  }
+
+  private transform(record: SinkRecord, consumed: ConsumedRecord): SinkRecord | null | Promise<null> {
+    const { steps, ctx } = this.p;
+    let transformed: SinkRecord | null = record;
+    if (steps.length > 0) {
+      let current: TransformStep | undefined;
+      try {
+        transformed = applyChain(steps, record, (s) => (current = s));
+      } catch (err) {
+        return this.failed(new StageFailure('TRANSFORMATION', current?.className ?? '', err), consumed);
+      }
     }
     if (transformed === null) {
       ctx.count('filtered');
@@ -38,6 +52,12 @@ export class DefaultSinkPipeline implements SinkPipeline {
     }
     this.origins.set(transformed, consumed);
     return transformed;
+  }
+
+  /** The error policy for a record that failed: resolves null (dead-lettered or skipped) or rejects (fail the task). */
+  private async failed(err: unknown, consumed: ConsumedRecord): Promise<null> {
+    await this.p.errors.fail(err, this.info(consumed));
+    return null;
   }
 
   async reject(record: SinkRecord, err: Error): Promise<void> {
@@ -53,31 +73,55 @@ export class DefaultSinkPipeline implements SinkPipeline {
     await this.p.errors.fail(new StageFailure('TASK_PUT', this.taskClassName, err), this.info(consumed));
   }
 
-  private async convert(c: ConsumedRecord): Promise<SinkRecord> {
-    const { key, value, header, classNames, errors } = this.p;
-    let k = errors.run('KEY_CONVERTER', classNames.key, () => key.toConnect(c.topic, c.key));
-    if (k instanceof Promise) k = await k;
-    let v = errors.run('VALUE_CONVERTER', classNames.value, () => value.toConnect(c.topic, c.value));
-    if (v instanceof Promise) v = await v;
-    const headers: Header[] = [];
-    for (const h of c.headers) {
-      let hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.toConnect(c.topic, h.value));
-      if (hv instanceof Promise) hv = await hv;
-      headers.push({ key: h.key, value: hv.value, ...(hv.schema !== undefined ? { schema: hv.schema } : {}) });
+  private convertKey(c: ConsumedRecord): SinkRecord | Promise<SinkRecord> {
+    const { key, classNames, errors } = this.p;
+    const k = errors.run('KEY_CONVERTER', classNames.key, () => key.toConnect(c.topic, c.key));
+    return k instanceof Promise ? k.then((kv) => this.convertValue(c, kv)) : this.convertValue(c, k);
+  }
+
+  private convertValue(c: ConsumedRecord, k: SchemaAndValue): SinkRecord | Promise<SinkRecord> {
+    const { value, classNames, errors } = this.p;
+    const v = errors.run('VALUE_CONVERTER', classNames.value, () => value.toConnect(c.topic, c.value));
+    return v instanceof Promise
+      ? v.then((vv) => this.convertHeaders(c, k, vv, [], 0))
+      : this.convertHeaders(c, k, v, [], 0);
+  }
+
+  /** Converts headers from index `from` on, appending to `headers`; goes asynchronous only at a header that does. */
+  private convertHeaders(
+    c: ConsumedRecord,
+    k: SchemaAndValue,
+    v: SchemaAndValue,
+    headers: Header[],
+    from: number,
+  ): SinkRecord | Promise<SinkRecord> {
+    const { header, classNames, errors } = this.p;
+    const all = c.headers;
+    for (let i = from; i < all.length; i++) {
+      const h = all[i]!;
+      const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.toConnect(c.topic, h.value));
+      if (hv instanceof Promise) {
+        return hv.then((x) => {
+          headers.push(connectHeader(h.key, x));
+          return this.convertHeaders(c, k, v, headers, i + 1);
+        });
+      }
+      headers.push(connectHeader(h.key, hv));
     }
-    return {
+    const out: Mutable<SinkRecord> = {
       topic: c.topic,
       kafkaPartition: c.partition,
       kafkaOffset: c.offset,
-      ...(k.schema !== undefined ? { keySchema: k.schema } : {}),
       key: k.value,
-      ...(v.schema !== undefined ? { valueSchema: v.schema } : {}),
       value: v.value,
-      ...(c.timestamp !== undefined ? { timestamp: c.timestamp } : {}),
       headers,
       rawKey: c.key,
       rawValue: c.value,
     };
+    if (k.schema !== undefined) out.keySchema = k.schema;
+    if (v.schema !== undefined) out.valueSchema = v.schema;
+    if (c.timestamp !== undefined) out.timestamp = c.timestamp;
+    return out;
   }
 
   private info(c: ConsumedRecord): FailedRecordInfo {
@@ -99,4 +143,8 @@ export class DefaultSinkPipeline implements SinkPipeline {
   async close(): Promise<void> {
     await closeConverters(this.p);
   }
+}
+
+function connectHeader(key: string, hv: SchemaAndValue): Header {
+  return hv.schema !== undefined ? { key, value: hv.value, schema: hv.schema } : { key, value: hv.value };
 }

@@ -64,7 +64,7 @@ export interface SourcePipeline {
 
 /** Sink side: ConsumedRecord → converters → transforms → SinkRecord; same error policy; null = filtered/DLQ'd. */
 export interface SinkPipeline {
-  process(record: ConsumedRecord): Promise<SinkRecord | null>;
+  process(record: ConsumedRecord): SinkRecord | null | Promise<SinkRecord | null>;
   /** The task rejected a record (e.g. could not render it): dead-letter it or throw, per the error policy. */
   reject(record: SinkRecord, err: Error): Promise<void>;
   close(): Promise<void>;

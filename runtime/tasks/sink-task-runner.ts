@@ -60,6 +60,7 @@ export class SinkTaskRunner {
   private assignment: Kafka.Assignment[] = [];
   private readonly seenTopics = new Set<string>();
   private readonly fetchedAt = new Map<SinkRecord, number>();
+  private readonly streamKeys = new Map<string, string[]>();
 
   constructor(private readonly deps: SinkRunnerDeps) {
     this.task = deps.plugin.createTask();
@@ -128,7 +129,7 @@ export class SinkTaskRunner {
       const now = Date.now();
       for (const m of batch) {
         if (!this.running || this.failed) break;
-        const stream = `${m.topic}\u0000${m.partition}`;
+        const stream = this.streamKey(m.topic, m.partition);
         const entry = this.ledger.track(stream, m.offset + 1);
         let byOffset = this.entries.get(stream);
         if (!byOffset) {
@@ -143,7 +144,9 @@ export class SinkTaskRunner {
         this.deps.metrics.count('consumed');
         let rec: SinkRecord | null;
         try {
-          rec = await this.deps.pipeline.process(toConsumed(m));
+          // Most records convert without waiting: no await (and no promise) for those.
+          const result = this.deps.pipeline.process(toConsumed(m));
+          rec = result instanceof Promise ? await result : result;
         } catch (err) {
           this.fail(err instanceof Error ? err : new Error(String(err)));
           break;
@@ -162,6 +165,16 @@ export class SinkTaskRunner {
         }
       }
     }
+  }
+
+  /** The ledger's key of a partition, made once per partition rather than twice per record. */
+  private streamKey(topic: string, partition: number): string {
+    let keys = this.streamKeys.get(topic);
+    if (!keys) {
+      keys = [];
+      this.streamKeys.set(topic, keys);
+    }
+    return (keys[partition] ??= `${topic}\u0000${partition}`);
   }
 
   private ack(record: SinkRecord): void {
@@ -183,7 +196,7 @@ export class SinkTaskRunner {
   }
 
   private markDone(topic: string, partition: number, offset: number): void {
-    const stream = `${topic}\u0000${partition}`;
+    const stream = this.streamKey(topic, partition);
     const byOffset = this.entries.get(stream);
     const entry = byOffset?.get(offset);
     if (!entry) return; // revoked meanwhile
