@@ -1,3 +1,5 @@
+// First: the `debug` loggers that the MQTT and HTTP libraries create when they load must be the quiet ones.
+import './quiet-debug';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './api';
 import { parseWorkerConfig, unusedFerryEnv, type WorkerConfig } from './config';

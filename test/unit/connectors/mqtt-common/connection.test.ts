@@ -118,6 +118,7 @@ describe('mqttClientOptions', () => {
       clean: false,
       manualConnect: true,
       keepalive: 30,
+      reschedulePings: false,
       connectTimeout: 30000,
       reconnectPeriod: 1000,
       properties: { sessionExpiryInterval: 86400 },
