@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { TaskMetrics } from '../api';
+import { LatencyHistogram } from './latency-histogram';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -16,7 +17,8 @@ export class Metrics {
   readonly connectorState: client.Gauge<'connector' | 'state'>;
   readonly restRequests: client.Counter<'method' | 'route' | 'status'>;
   readonly restLatency: client.Histogram<'method' | 'route'>;
-  readonly recordLatency: client.Histogram<'connector' | 'task'>;
+  /** Observed once per record: `recordLatency.observer({ connector, task })`. */
+  readonly recordLatency: LatencyHistogram;
   readonly rebalances: client.Counter;
   private readonly seen = new Map<string, Set<string>>();
 
@@ -47,13 +49,12 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
       registers: [this.registry],
     });
-    this.recordLatency = new client.Histogram({
-      name: 'ferry_task_record_latency_seconds',
-      help: 'From a record entering Ferry (MQTT arrival or Kafka fetch) until its destination acknowledged it',
-      labelNames: ['connector', 'task'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers: [this.registry],
-    });
+    this.recordLatency = new LatencyHistogram(
+      'ferry_task_record_latency_seconds',
+      'From a record entering Ferry (MQTT arrival or Kafka fetch) until its destination acknowledged it',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      this.registry,
+    );
     this.rebalances = new client.Counter({
       name: 'ferry_worker_rebalances_total',
       help: 'Assignment changes this worker went through',

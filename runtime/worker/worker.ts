@@ -440,7 +440,7 @@ export class Worker implements Herder {
         },
         signal: abort.signal,
       };
-      const latency = this.opts.metrics.recordLatency.labels({ connector: name, task: String(t.id) });
+      const observeLatency = this.opts.metrics.recordLatency.observer({ connector: name, task: String(t.id) });
       const common = {
         connector: name,
         taskId: t.id,
@@ -449,7 +449,7 @@ export class Worker implements Herder {
         rawConfig: resolved,
         logger,
         metrics,
-        observeLatency: (s: number) => latency.observe(s),
+        observeLatency,
         onTopicUsed: (topic: string) =>
           void this.statuses
             .putTopic(name, topic, t.id)
