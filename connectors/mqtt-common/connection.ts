@@ -114,6 +114,8 @@ export function mqttClientOptions(values: ConfigValues, clientId: string): MqttC
     // PINGREQ every keepalive interval, whatever the traffic: otherwise mqtt.js re-arms its ping timer on every
     // PUBACK it receives, a new timer per acknowledged publish (3 % of a busy sink's allocations).
     reschedulePings: false,
+    // No cache of all 65,536 packet ids as Buffers (6 MB of heap, see connectors/mqtt-source/session.ts).
+    writeCache: false,
   };
   // mqtt.js logs each packet through `debug`, which costs even when nothing is printed (2–4 % of a busy sink's CPU):
   // unless DEBUG asks for debug output, its log is a no-op.

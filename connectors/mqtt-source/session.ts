@@ -25,6 +25,11 @@ import mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { AckLedger, type ReleasedAck, type Slot } from './ack-ledger';
 
+// mqtt-packet's encoder otherwise builds, on its first use, a cache of all 65,536 packet ids as 2-byte Buffers: 6 MB
+// of heap in every worker, to save one tiny allocation per encoded packet id. (A process-wide switch; the sink's
+// mqtt.js client turns it off too, with writeCache: false.)
+mqttPacket.writeToStream.cacheNumbers = false;
+
 /** One broker address (failover goes through the list in order). */
 export interface ServerAddress {
   readonly host: string;

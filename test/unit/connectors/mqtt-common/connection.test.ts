@@ -119,6 +119,7 @@ describe('mqttClientOptions', () => {
       manualConnect: true,
       keepalive: 30,
       reschedulePings: false,
+      writeCache: false,
       connectTimeout: 30000,
       reconnectPeriod: 1000,
       properties: { sessionExpiryInterval: 86400 },
