@@ -18,7 +18,36 @@ async function startRole(script, options, timeoutMs = 20000) {
 }
 
 /**
- * @returns {Promise<object>} the tracker's summary plus `complete`, `timedOut` and each sender's own figures.
+ * How late the harness's own event loop runs: the receiver that times every message lives in this process, so a
+ * stall here (its GC, a busy moment) shows up as latency that is not the system under test's.
+ */
+class LoopLag {
+  start(periodMs = 10) {
+    this.samples = [];
+    let last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const late = now - last - periodMs;
+      if (late > 2) this.samples.push([now, late]);
+      last = now;
+    }, periodMs);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  /** The longest lateness (ms) from `since` (performance.now()) on. */
+  maxSince(since) {
+    let max = 0;
+    for (const [at, late] of this.samples) if (at >= since && late > max) max = late;
+    return Math.round(max * 10) / 10;
+  }
+}
+
+/**
+ * @returns {Promise<object>} the tracker's summary plus `complete`, `timedOut` and each sender's own figures; with
+ *   `withLatency`, `harnessLagMs`: how late the harness itself ran at most during the measured phase.
  */
 async function drive({ tracker, senders, timeoutMs, withLatency, abort }) {
   const failures = senders.map((r) =>
@@ -29,6 +58,8 @@ async function drive({ tracker, senders, timeoutMs, withLatency, abort }) {
       },
     ),
   );
+  const lag = new LoopLag();
+  if (withLatency) lag.start();
   for (const r of senders) r.send({ type: 'go' });
   let senderError = null;
   let complete = false;
@@ -43,7 +74,9 @@ async function drive({ tracker, senders, timeoutMs, withLatency, abort }) {
     sent.push(await r.waitFor('done', complete ? 5000 : 10).catch((err) => ({ error: err.message })));
     await r.stop();
   }
+  if (withLatency) lag.stop();
   const out = { ...tracker.summary(withLatency), complete, timedOut: !complete && !senderError };
+  if (withLatency && tracker.measuredFrom > 0) out.harnessLagMs = lag.maxSince(tracker.measuredFrom);
   if (senderError) out.error = senderError;
   out.sender = sent.length === 1 ? strip(sent[0]) : sent.map(strip);
   return out;

@@ -128,6 +128,7 @@ function rows(scenarios) {
       notes.push(
         `warm-up (${fmtInt(r.warmup.messages)} msgs): p50 ${r.warmup.latencyMs.p50} / max ${r.warmup.latencyMs.max} ms`,
       );
+    if (r.harnessLagMs !== undefined) notes.push(`harness loop late ≤ ${r.harnessLagMs} ms`);
     if (w && w.idleRssMb !== undefined) notes.push(`${w.tasks} tasks, idle RSS ${w.idleRssMb} MB`);
     for (const [when, h] of [
       ['idle', w && w.idleHeap],
@@ -282,7 +283,9 @@ Rates are messages per second from the first to the last message seen by the rec
 produce). Latency is end to end, from the send timestamp in the payload (a monotonic clock shared by all processes
 on the host) to the moment the receiver decoded the message. Each latency run starts with a warm-up at the same fixed
 rate (the first ${fmtInt(s.warmupN ?? 0)} messages): checked for loss and duplicates like the rest, but left out of the
-percentiles, since a freshly started process is still compiling its hot path; the notes give the warm-up's own p50/max. CPU s/100k is CPU time (user + system) per 100,000 messages of the
+percentiles, since a freshly started process is still compiling its hot path; the notes give the warm-up's own p50/max.
+"Harness loop late" is the longest the harness's own event loop ran late during the measured phase: the receiver
+that times each message runs there, so a p99 close to it is the harness's tail, not the measured system's. CPU s/100k is CPU time (user + system) per 100,000 messages of the
 process doing the work: the Ferry worker (from /proc/<pid>/stat); for baselines the producer or raw-bridge process,
 or — for MQTT-only and Kafka-only consume — the harness process that hosts the subscriber or consumer. Peak RSS is the
 worker's VmHWM. Missing/dup: sequence numbers never seen / seen more than once at the receiver.

@@ -20,6 +20,7 @@ class Tracker {
     this.outOfRange = 0;
     this.probes = 0;
     this.firstAt = 0;
+    this.measuredFrom = 0; // when the first message after the warm-up arrived
     this.lastAt = 0;
     this.onProbe = null;
     this.onComplete = null;
@@ -39,6 +40,7 @@ class Tracker {
     }
     const now = performance.now();
     if (this.received === 0) this.firstAt = now;
+    if (this.measuredFrom === 0 && seq >= this.warmup) this.measuredFrom = now;
     this.lastAt = now;
     this.received++;
     const c = this.counts[seq];
