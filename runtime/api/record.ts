@@ -47,6 +47,10 @@ export interface SinkRecord extends ConnectRecord {
   /** Raw bytes as read from Kafka, before conversion. */
   readonly rawKey?: Buffer | null;
   readonly rawValue?: Buffer | null;
+  /** Headers as read from Kafka, before conversion. */
+  readonly rawHeaders?: readonly { readonly key: string; readonly value: Buffer | null }[];
+  /** The topic the record was read from, whatever a transform made of `topic` (Connect's originalTopic()). */
+  readonly originalTopic?: string;
 }
 
 /**

@@ -367,6 +367,40 @@ describe('sink pipeline', () => {
     expect(headerText(r, '__connect.errors.exception.message')).toBe('cannot render topic');
   });
 
+  it('dead-letters what was consumed when the task rejects a record a transform changed', async () => {
+    const { ctx, deadLetters } = testContext();
+    const p = await createSinkPipeline(
+      {
+        'connector.class': 'MqttSinkConnector',
+        'value.converter': 'json',
+        transforms: 'route,tag',
+        'transforms.route.type': 'RegexRouter',
+        'transforms.route.regex': '.*',
+        'transforms.route.replacement': 'renamed',
+        'transforms.tag.type': 'InsertHeader',
+        'transforms.tag.header': 'added',
+        'transforms.tag.value.literal': 'x',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': 'dlq',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      },
+      noDefaults,
+      ctx,
+    );
+    const ok = await p.process(consumed);
+    expect(ok?.topic).toBe('renamed');
+    await p.reject(ok!, new RecordError('cannot publish'));
+    const d = deadLetters[0]!;
+    expect(d.key).toEqual(consumed.key);
+    expect(d.value).toEqual(consumed.value);
+    expect(d.timestamp).toBe(5);
+    // The consumed headers as they were (not the transformed ones), and the topic the record was read from.
+    expect(d.headers.filter((h) => !h.key.startsWith('__connect.'))).toEqual(consumed.headers);
+    expect(headerText(d, '__connect.errors.topic')).toBe('in');
+    expect(headerText(d, '__connect.errors.partition')).toBe('1');
+    expect(headerText(d, '__connect.errors.offset')).toBe('99');
+  });
+
   it('dead-letters binary headers another producer wrote as base64 text, which the Kafka client keeps intact', async () => {
     const { ctx, deadLetters } = testContext();
     const p = await createSinkPipeline(
