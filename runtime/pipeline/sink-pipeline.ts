@@ -2,9 +2,8 @@ import type { Header, SchemaAndValue, SinkRecord } from '../api';
 import { applyChain, type TransformStep } from '../transforms';
 import { StageFailure, type FailedRecordInfo } from './error-handler';
 import { closeConverters, fallbackBytes, type PipelineParts } from './source-pipeline';
-import type { ConsumedRecord, SinkPipeline } from './types';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+import { mapInOrder, type Mutable } from './steps';
+import type { ConsumedRecord, KafkaHeader, SinkPipeline } from './types';
 
 /**
  * ConsumedRecord → converters → transforms → SinkRecord, with the connector's error policy. Synchronous whenever
@@ -81,49 +80,19 @@ export class DefaultSinkPipeline implements SinkPipeline {
   private convertValue(c: ConsumedRecord, k: SchemaAndValue): SinkRecord | Promise<SinkRecord> {
     const { value, classNames, errors } = this.p;
     const v = errors.run('VALUE_CONVERTER', classNames.value, () => value.toConnect(c.topic, c.value));
-    return v instanceof Promise
-      ? v.then((vv) => this.convertHeaders(c, k, vv, [], 0))
-      : this.convertHeaders(c, k, v, [], 0);
+    return v instanceof Promise ? v.then((vv) => this.convertHeaders(c, k, vv)) : this.convertHeaders(c, k, v);
   }
 
-  /** Converts headers from index `from` on, appending to `headers`; goes asynchronous only at a header that does. */
-  private convertHeaders(
-    c: ConsumedRecord,
-    k: SchemaAndValue,
-    v: SchemaAndValue,
-    headers: Header[],
-    from: number,
-  ): SinkRecord | Promise<SinkRecord> {
-    const { header, classNames, errors } = this.p;
-    const all = c.headers;
-    for (let i = from; i < all.length; i++) {
-      const h = all[i]!;
-      const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.toConnect(c.topic, h.value));
-      if (hv instanceof Promise) {
-        return hv.then((x) => {
-          headers.push(connectHeader(h.key, x));
-          return this.convertHeaders(c, k, v, headers, i + 1);
-        });
-      }
-      headers.push(connectHeader(h.key, hv));
-    }
-    const out: Mutable<SinkRecord> = {
-      topic: c.topic,
-      kafkaPartition: c.partition,
-      kafkaOffset: c.offset,
-      key: k.value,
-      value: v.value,
-      headers,
-      rawKey: c.key,
-      rawValue: c.value,
-      rawHeaders: c.headers,
-      originalTopic: c.topic,
-    };
-    if (k.schema !== undefined) out.keySchema = k.schema;
-    if (v.schema !== undefined) out.valueSchema = v.schema;
-    if (c.timestamp !== undefined) out.timestamp = c.timestamp;
-    return out;
+  private convertHeaders(c: ConsumedRecord, k: SchemaAndValue, v: SchemaAndValue): SinkRecord | Promise<SinkRecord> {
+    const headers = mapInOrder(c.headers, this.convertHeader, c);
+    return headers instanceof Promise ? headers.then((hs) => sinkRecord(c, k, v, hs)) : sinkRecord(c, k, v, headers);
   }
+
+  private readonly convertHeader = (h: KafkaHeader, c: ConsumedRecord): Header | Promise<Header> => {
+    const { header, classNames, errors } = this.p;
+    const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.toConnect(c.topic, h.value));
+    return hv instanceof Promise ? hv.then((x) => connectHeader(h.key, x)) : connectHeader(h.key, hv);
+  };
 
   private info(c: ConsumedRecord): FailedRecordInfo {
     return {
@@ -144,6 +113,25 @@ export class DefaultSinkPipeline implements SinkPipeline {
   async close(): Promise<void> {
     await closeConverters(this.p);
   }
+}
+
+function sinkRecord(c: ConsumedRecord, k: SchemaAndValue, v: SchemaAndValue, headers: Header[]): SinkRecord {
+  const out: Mutable<SinkRecord> = {
+    topic: c.topic,
+    kafkaPartition: c.partition,
+    kafkaOffset: c.offset,
+    key: k.value,
+    value: v.value,
+    headers,
+    rawKey: c.key,
+    rawValue: c.value,
+    rawHeaders: c.headers,
+    originalTopic: c.topic,
+  };
+  if (k.schema !== undefined) out.keySchema = k.schema;
+  if (v.schema !== undefined) out.valueSchema = v.schema;
+  if (c.timestamp !== undefined) out.timestamp = c.timestamp;
+  return out;
 }
 
 function connectHeader(key: string, hv: SchemaAndValue): Header {

@@ -9,6 +9,7 @@ import {
 import { stringOf, type Converter } from '../converters';
 import { applyChain, type TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
+import { mapInOrder, type Mutable } from './steps';
 import type { KafkaHeader, PipelineContext, ProducerHeader, ProducerRecord, SourcePipeline } from './types';
 
 export interface PipelineParts {
@@ -45,8 +46,6 @@ function unwritableHeader(key: string, bytes: Buffer): RecordError {
       `does, under ${key}${BASE64_HEADER_SUFFIX}) or use a header converter that writes text`,
   );
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isErrorHeader(h: Header): boolean {
   return h.key === RECORD_ERROR_HEADER;
@@ -112,50 +111,34 @@ export class DefaultSourcePipeline implements SourcePipeline {
     const v = errors.run('VALUE_CONVERTER', classNames.value, () =>
       value.fromConnect(r.topic, r.valueSchema, r.value, r.headers),
     );
-    return v instanceof Promise
-      ? v.then((vb) => this.convertHeaders(r, k, vb, [], 0))
-      : this.convertHeaders(r, k, v, [], 0);
+    return v instanceof Promise ? v.then((vb) => this.convertHeaders(r, k, vb)) : this.convertHeaders(r, k, v);
   }
+
+  private convertHeaders(
+    r: SourceRecord,
+    k: Buffer | null,
+    v: Buffer | null,
+  ): ProducerRecord | Promise<ProducerRecord> {
+    const headers = mapInOrder(r.headers, this.convertHeader, r);
+    return headers instanceof Promise
+      ? headers.then((hs) => producerRecord(r, k, v, hs))
+      : producerRecord(r, k, v, headers);
+  }
+
+  /** One header for the producer: the converter's text when it gives text, else its bytes if Kafka can take them. */
+  private readonly convertHeader = (h: Header, r: SourceRecord): ProducerHeader | Promise<ProducerHeader> => {
+    const { header, classNames, errors } = this.p;
+    const text = header.headerText?.(h.schema, h.value);
+    if (text !== undefined) return { key: h.key, value: text };
+    const hv = errors.run('HEADER_CONVERTER', classNames.header, () => header.fromConnect(r.topic, h.schema, h.value));
+    return hv instanceof Promise ? hv.then((b) => this.writable(h.key, b)) : this.writable(h.key, hv);
+  };
 
   /** A converted header, or the failure of a value the Kafka client would alter (error policy: HEADER_CONVERTER). */
   private writable(key: string, value: Buffer | null): ProducerHeader {
     if (value !== null && !headerBytesFit(value))
       throw new StageFailure('HEADER_CONVERTER', this.p.classNames.header, unwritableHeader(key, value));
     return { key, value };
-  }
-
-  /** Converts headers from index `from` on, appending to `headers`; goes asynchronous only at a header that does. */
-  private convertHeaders(
-    r: SourceRecord,
-    k: Buffer | null,
-    v: Buffer | null,
-    headers: ProducerHeader[],
-    from: number,
-  ): ProducerRecord | Promise<ProducerRecord> {
-    const { header, classNames, errors } = this.p;
-    const all = r.headers;
-    for (let i = from; i < all.length; i++) {
-      const h = all[i]!;
-      const text = header.headerText?.(h.schema, h.value);
-      if (text !== undefined) {
-        headers.push({ key: h.key, value: text });
-        continue;
-      }
-      const hv = errors.run('HEADER_CONVERTER', classNames.header, () =>
-        header.fromConnect(r.topic, h.schema, h.value),
-      );
-      if (hv instanceof Promise) {
-        return hv.then((b) => {
-          headers.push(this.writable(h.key, b));
-          return this.convertHeaders(r, k, v, headers, i + 1);
-        });
-      }
-      headers.push(this.writable(h.key, hv));
-    }
-    const out: Mutable<ProducerRecord> = { topic: r.topic, key: k, value: v, headers };
-    if (r.kafkaPartition !== undefined) out.partition = r.kafkaPartition;
-    if (r.timestamp !== undefined) out.timestamp = r.timestamp;
-    return out;
   }
 
   /** The original record (before transforms) is what the dead-letter queue keeps. */
@@ -177,6 +160,18 @@ export class DefaultSourcePipeline implements SourcePipeline {
   async close(): Promise<void> {
     await closeConverters(this.p);
   }
+}
+
+function producerRecord(
+  r: SourceRecord,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: ProducerHeader[],
+): ProducerRecord {
+  const out: Mutable<ProducerRecord> = { topic: r.topic, key, value, headers };
+  if (r.kafkaPartition !== undefined) out.partition = r.kafkaPartition;
+  if (r.timestamp !== undefined) out.timestamp = r.timestamp;
+  return out;
 }
 
 export async function closeConverters(p: PipelineParts): Promise<void> {
