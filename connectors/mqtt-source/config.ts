@@ -11,9 +11,10 @@ import {
   type ConfigSchema,
   type ConfigValues,
   type RawConfig,
+  type Schema,
+  type SchemaReader,
+  type ValidationContext,
 } from '../../runtime/api';
-import { avroToConnectSchema } from '../../runtime/api/avro';
-import type { Schema } from '../../runtime/api';
 import { compileTemplate, mqttConnectionConfig, validateMqttConnection, validateTopicFilter } from '../mqtt-common';
 import type { Template } from '../mqtt-common';
 
@@ -155,10 +156,10 @@ export function resolveSchemaFile(file: string): string {
 }
 
 /** Loads and translates an Avro schema file; throws a ConfigError naming mqtt.value.schema.file. */
-export function loadValueSchema(file: string): Schema {
+export function loadValueSchema(file: string, schemas: SchemaReader): Schema {
   const resolved = resolveSchemaFile(file);
   try {
-    return avroToConnectSchema(readFileSync(resolved, 'utf8'));
+    return schemas.fromAvro(readFileSync(resolved, 'utf8'));
   } catch (err) {
     throw new ConfigError([
       { key: 'mqtt.value.schema.file', message: `cannot use "${resolved}": ${(err as Error).message}` },
@@ -167,7 +168,7 @@ export function loadValueSchema(file: string): Schema {
 }
 
 /** Cross-key checks: connection, filters, templates, value format, scaling. Every problem names its key. */
-export function validateMqttSource(values: ConfigValues, _raw?: RawConfig): ConfigIssue[] {
+export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: ValidationContext): ConfigIssue[] {
   const issues = validateMqttConnection(values);
   const filters = configList(values, 'mqtt.topics');
   if (filters.length === 0) issues.push({ key: 'mqtt.topics', message: 'at least one topic filter is required' });
@@ -226,7 +227,7 @@ export function validateMqttSource(values: ConfigValues, _raw?: RawConfig): Conf
       issues.push({ key: 'mqtt.value.schema.file', message: `"${resolveSchemaFile(schemaFile)}" does not exist` });
     } else {
       try {
-        loadValueSchema(schemaFile);
+        loadValueSchema(schemaFile, ctx.schemas);
       } catch (err) {
         if (err instanceof ConfigError) issues.push(...err.issues);
         else throw err;
@@ -282,7 +283,12 @@ export function schemaRegistryUrl(values: ConfigValues): string | undefined {
  * The latest Avro schema of a registry subject (Confluent API), as a Connect schema. A registry that cannot be
  * reached is an UnavailableError (retriable); a subject that is missing or not Avro is a ConfigError.
  */
-export async function fetchValueSchema(registryUrl: string, subject: string, signal?: AbortSignal): Promise<Schema> {
+export async function fetchValueSchema(
+  registryUrl: string,
+  subject: string,
+  schemas: SchemaReader,
+  signal?: AbortSignal,
+): Promise<Schema> {
   const url = `${registryUrl.replace(/\/+$/, '')}/subjects/${encodeURIComponent(subject)}/versions/latest`;
   let res: Response;
   try {
@@ -306,7 +312,7 @@ export async function fetchValueSchema(registryUrl: string, subject: string, sig
     ]);
   }
   try {
-    return avroToConnectSchema(body.schema);
+    return schemas.fromAvro(body.schema);
   } catch (err) {
     throw new ConfigError([{ key: 'mqtt.value.schema.subject', message: `"${subject}": ${(err as Error).message}` }]);
   }

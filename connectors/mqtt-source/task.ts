@@ -112,9 +112,9 @@ export class MqttSourceTask implements SourceTask {
       format !== 'json'
         ? undefined
         : schemaFile
-          ? loadValueSchema(schemaFile)
+          ? loadValueSchema(schemaFile, ctx.schemas)
           : subject && registryUrl
-            ? await fetchValueSchema(registryUrl, subject, ctx.signal)
+            ? await fetchValueSchema(registryUrl, subject, ctx.schemas, ctx.signal)
             : undefined;
     const mapper = new RecordMapper({
       templates: compileSourceTemplates(values),

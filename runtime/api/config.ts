@@ -1,4 +1,5 @@
 import type { ConfigIssue } from './errors';
+import type { ValidationContext } from './schema-reader';
 
 /** Connect's config types, as reported by `GET /connector-plugins/{p}/config` and validate. */
 export type ConfigType = 'BOOLEAN' | 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'LIST' | 'CLASS' | 'PASSWORD';
@@ -46,7 +47,7 @@ export type ConfigValues = Readonly<Record<string, unknown>>;
 export type RawConfig = Readonly<Record<string, string>>;
 
 /** Cross-key checks a plugin runs on values that passed the schema; returns every problem, naming the key. */
-export type ConfigValidator = (values: ConfigValues, raw: RawConfig) => ConfigIssue[];
+export type ConfigValidator = (values: ConfigValues, raw: RawConfig, ctx: ValidationContext) => ConfigIssue[];
 
 /** Text of a config value: strings as they are, numbers and booleans printed, anything else as JSON. */
 export function configText(v: unknown): string {

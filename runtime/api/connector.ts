@@ -1,5 +1,6 @@
 import type { ConfigSchema, ConfigValidator, ConfigValues, RawConfig } from './config';
 import type { OffsetMap, SinkRecord, SourceRecord } from './record';
+import type { SchemaReader } from './schema-reader';
 
 /** A pino-compatible logger. Child loggers carry `{ connector, task }`. */
 export interface Logger {
@@ -51,6 +52,8 @@ export interface TaskContext {
   readonly rawConfig: RawConfig;
   /** Aborted when the task is being stopped. */
   readonly signal: AbortSignal;
+  /** Reads user schemas (e.g. Avro) into Connect schemas. */
+  readonly schemas: SchemaReader;
   /** The task cannot go on (e.g. an unrecoverable protocol error): the runtime fails it with this error. */
   fail(err: Error): void;
 }

@@ -7,4 +7,4 @@ export * from './record';
 export * from './errors';
 export * from './config';
 export * from './connector';
-export * from './avro';
+export * from './schema-reader';

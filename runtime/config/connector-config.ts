@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import type { ConfigIssue, ConfigProperty, ConfigValues, ConnectorPlugin, RawConfig } from '../api';
+import { schemaReader } from '../converters';
 import { ajv } from './ajv';
 import { issueMessage } from './messages';
 import { secretKeys } from './secrets';
@@ -244,7 +245,7 @@ function run(
   // The plugin's cross-key checks assume values of the right types, so they run only on a config that passed.
   if (issues.length === 0 && plugin.validate) {
     try {
-      for (const issue of plugin.validate(values, raw)) pushUnique(issues, issue);
+      for (const issue of plugin.validate(values, raw, { schemas: schemaReader })) pushUnique(issues, issue);
     } catch (err) {
       issues.push({
         key: 'connector.class',

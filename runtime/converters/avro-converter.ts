@@ -1,13 +1,7 @@
 import * as avro from 'avsc';
-import {
-  AVRO_DEFAULT_NAMESPACE,
-  AVRO_DEFAULT_RECORD_NAME,
-  AvroValueError,
-  avroToConnectSchema,
-  avroToConnectValue,
-  connectToAvroSchema,
-  connectToAvroValue,
-} from '../api/avro';
+import { AVRO_DEFAULT_NAMESPACE, AVRO_DEFAULT_RECORD_NAME } from './avro-names';
+import { avroToConnectSchema, connectToAvroSchema } from './avro-schema';
+import { AvroValueError, avroToConnectValue, connectToAvroValue } from './avro-data';
 import { FerryError, RecordError, Schemas, type ConfigIssue, type Schema, type SchemaAndValue } from '../api';
 import { RegistryClient } from './registry-client';
 import {

@@ -28,3 +28,12 @@ export {
   type SubjectNameStrategy,
 } from './subject-strategy';
 export { CONVERTER_DEFINITIONS, findConverter } from './registry';
+export {
+  AVRO_DEFAULT_NAMESPACE,
+  AVRO_DEFAULT_RECORD_NAME,
+  AVRO_MAP_ENTRY_NAME,
+  DECIMAL_PRECISION_PARAMETER,
+} from './avro-names';
+export { avroToConnectSchema, avroTypeForConnect, connectToAvroSchema } from './avro-schema';
+export { AvroValueError, avroToConnectValue, bytesToDecimal, connectToAvroValue, decimalToBytes } from './avro-data';
+export { schemaReader } from './schema-reader';

@@ -1,4 +1,4 @@
-import { decimalToBytes, bytesToDecimal } from '../api/avro';
+import { decimalToBytes, bytesToDecimal } from './avro-data';
 import { scalarText } from './simple-converters';
 import { LogicalTypes, RecordError, type Field, type Schema, type SchemaAndValue, type SchemaType } from '../api';
 import type { Converter, ConverterDefinition, ConverterSettings } from './types';

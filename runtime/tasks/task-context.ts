@@ -1,4 +1,5 @@
 import type { TaskContext } from '../api';
+import { schemaReader } from '../converters';
 
 /** The part of a task's context every runner gives the same way. */
 export function taskContext(
@@ -15,6 +16,7 @@ export function taskContext(
     config: d.config,
     rawConfig: d.rawConfig,
     signal,
+    schemas: schemaReader,
     fail,
   };
 }

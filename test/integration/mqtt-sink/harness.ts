@@ -1,3 +1,4 @@
+import { schemaReader } from '../../../runtime/converters';
 import type {
   ConfigValues,
   Header,
@@ -55,6 +56,8 @@ export class SinkHarness implements SinkTaskContext {
     this.logger = quietLogger(this.logLines);
     this.rawConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
   }
+
+  readonly schemas = schemaReader;
 
   get signal(): AbortSignal {
     return this.controller.signal;

@@ -1,3 +1,4 @@
+import { schemaReader } from '../../../runtime/converters';
 import type {
   Logger,
   OffsetMap,
@@ -43,6 +44,7 @@ export class Harness implements SourceTaskContext {
   readonly workerId = '127.0.0.1:0';
   private readonly abort = new AbortController();
   readonly signal: AbortSignal = this.abort.signal;
+  readonly schemas = schemaReader;
   readonly metrics: TaskMetrics = {
     count: (name, n = 1) => this.counters.set(name, (this.counters.get(name) ?? 0) + n),
     gauge: (name, value) => this.gauges.set(name, value),

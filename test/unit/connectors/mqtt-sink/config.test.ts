@@ -1,3 +1,4 @@
+import { schemaReader } from '../../../../runtime/converters';
 import { ConfigError } from '../../../../runtime/api';
 import { mqttSinkPlugin, parseSinkSettings, validateSinkConfig } from '../../../../connectors/mqtt-sink';
 
@@ -27,7 +28,7 @@ describe('MQTT sink configuration', () => {
       expect.arrayContaining(['mqtt.server.uri', 'mqtt.password', 'mqtt.topic', 'mqtt.qos', 'mqtt.max.in.flight']),
     );
     expect(mqttSinkPlugin.config.properties['mqtt.max.in.flight']?.maximum).toBe(20000);
-    expect(mqttSinkPlugin.validate?.(base, {})).toEqual([]);
+    expect(mqttSinkPlugin.validate?.(base, {}, { schemas: schemaReader })).toEqual([]);
   });
 
   it('wants exactly one of topics and topics.regex', () => {

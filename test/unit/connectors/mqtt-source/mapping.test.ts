@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LogicalTypes, RecordError, type SourceRecord } from '../../../../runtime/api';
-import { connectToAvroSchema } from '../../../../runtime/api/avro';
+import { avroToConnectSchema, connectToAvroSchema, schemaReader } from '../../../../runtime/converters';
 import {
   ERROR_HEADER,
   RecordMapper,
@@ -14,7 +14,6 @@ import {
   type MapperOptions,
 } from '../../../../connectors/mqtt-source';
 import { compileSourceTemplates } from '../../../../connectors/mqtt-source/config';
-import { avroToConnectSchema } from '../../../../runtime/api/avro';
 
 function message(over: Partial<InboundMessage> = {}): InboundMessage {
   return {
@@ -263,17 +262,22 @@ describe('validateMqttSource', () => {
     'mqtt.topics': 'factory/#',
     'kafka.topic': 'iot.${mqtt.topic[1]}',
   };
-  const keys = (over: Record<string, string>): string[] => validateMqttSource({ ...good, ...over }).map((i) => i.key);
+  const keys = (over: Record<string, string>): string[] =>
+    validateMqttSource({ ...good, ...over }, {}, { schemas: schemaReader }).map((i) => i.key);
 
-  it('accepts a good configuration', () => expect(validateMqttSource(good)).toEqual([]));
+  it('accepts a good configuration', () => expect(validateMqttSource(good, {}, { schemas: schemaReader })).toEqual([]));
   it('accepts a json schema subject read from the value converter registry', () =>
     expect(
-      validateMqttSource({
-        ...good,
-        'mqtt.value.format': 'json',
-        'mqtt.value.schema.subject': 'readings-value',
-        'value.converter.schema.registry.url': 'http://127.0.0.1:8081',
-      }),
+      validateMqttSource(
+        {
+          ...good,
+          'mqtt.value.format': 'json',
+          'mqtt.value.schema.subject': 'readings-value',
+          'value.converter.schema.registry.url': 'http://127.0.0.1:8081',
+        },
+        {},
+        { schemas: schemaReader },
+      ),
     ).toEqual([]));
   it('names the key of each problem', () => {
     expect(keys({ 'mqtt.server.uri': 'http://x' })).toContain('mqtt.server.uri');

@@ -8,7 +8,7 @@ import {
   connectToAvroValue,
   decimalToBytes,
   AvroValueError,
-} from '../../../runtime/api/avro';
+} from '../../../runtime/converters';
 import { SchemaBuilder, Schemas, LogicalTypes } from '../../../runtime/api/schema';
 
 const reading = SchemaBuilder.struct()
