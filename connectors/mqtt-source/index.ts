@@ -16,7 +16,7 @@ export {
   TASK_KEYS,
   DEFAULT_MAX_IN_FLIGHT,
 } from './config';
-export { RecordMapper, mqttHeaders, topicMatches, ERROR_HEADER, PARTITION_KEY, type MapperOptions } from './mapping';
+export { RecordMapper, mqttHeaders, topicMatches, PARTITION_KEY, type MapperOptions } from './mapping';
 export { envelopeSchema, envelopeValue, ENVELOPE_SCHEMA_NAME } from './envelope';
 export { jsonToConnect } from './json-value';
 export { AckLedger, type Slot, type Admission, type ReleasedAck, type AckKind } from './ack-ledger';

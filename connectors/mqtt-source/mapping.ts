@@ -1,6 +1,5 @@
 import {
   BASE64_HEADER_SUFFIX,
-  RECORD_ERROR_HEADER,
   RecordError,
   Schemas,
   headerBytesFit,
@@ -13,13 +12,6 @@ import { kafkaTopicProblem, type SourceTemplates, type ValueFormat } from './con
 import { envelopeSchema, envelopeValue } from './envelope';
 import { jsonToConnect } from './json-value';
 import type { InboundMessage } from './session';
-
-/**
- * Header set on a record that could not be built from its MQTT message (payload not JSON, not fitting the value
- * schema, a template placeholder without a value). Such a record carries the raw payload as its value and in
- * `originalBytes`; the runtime must route it to the connector's error policy (DLQ or fail) instead of producing it.
- */
-export const ERROR_HEADER = RECORD_ERROR_HEADER;
 
 /** Header of MQTT 5 correlation data that is not UTF-8 text: its base64 text (a Kafka header would alter the bytes). */
 export const CORRELATION_BASE64 = `mqtt.correlation.data${BASE64_HEADER_SUFFIX}`;
@@ -122,17 +114,19 @@ export class RecordMapper {
         originalBytes: message.payload,
       };
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      // A message that cannot become a record (payload not JSON, not fitting the value schema, a placeholder
+      // without a value) still goes to the runtime, raw, marked failed: its error policy decides (DLQ or fail).
       return {
         topic,
         keySchema: Schemas.STRING,
         key: message.topic,
         value: message.payload,
         timestamp: message.arrivalTime,
-        headers: [...headers, { key: ERROR_HEADER, value: reason, schema: Schemas.STRING }],
+        headers,
         sourcePartition,
         sourceOffset,
         originalBytes: message.payload,
+        failure: err instanceof RecordError ? err : new RecordError(err instanceof Error ? err.message : String(err)),
       };
     }
   }

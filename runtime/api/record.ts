@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { RecordError } from './errors';
 import type { Schema } from './schema';
 
 /** A header: its key, and a value with an optional schema (Connect's model). */
@@ -38,6 +39,14 @@ export interface SourceRecord extends ConnectRecord {
    * transform fails, so nothing the source received is lost.
    */
   readonly originalBytes?: Buffer;
+  /**
+   * Set when the task received data it cannot turn into a proper record (a payload that is not JSON, misses a
+   * required field…): the task still sends it, with `originalBytes`, and the runtime applies the connector's error
+   * policy to it (dead-letter queue, or fail the task) instead of writing it, so the source is acknowledged only
+   * once the data is safe somewhere, and never silently. Only the task's own code sets it: nothing a task copies
+   * from its source (headers, user properties, payload fields) can mark a record as failed.
+   */
+  readonly failure?: RecordError;
 }
 
 /** A record read from Kafka for a sink task. */
@@ -52,14 +61,6 @@ export interface SinkRecord extends ConnectRecord {
   /** The topic the record was read from, whatever a transform made of `topic` (Connect's originalTopic()). */
   readonly originalTopic?: string;
 }
-
-/**
- * A source task that received data it cannot turn into a proper record (a payload that is not JSON, misses a
- * required field…) still sends it — with `originalBytes` and this header, whose value is the reason. The runtime
- * then applies the connector's error policy to it (dead-letter queue, or fail the task) instead of writing it, so
- * the source is acknowledged only once the data is safe somewhere, and never silently.
- */
-export const RECORD_ERROR_HEADER = '__ferry.error';
 
 /** Returns a copy of a record with some properties replaced: records are immutable. */
 export function withRecord<R extends ConnectRecord>(record: R, changes: Partial<ConnectRecord>): R {

@@ -1,11 +1,4 @@
-import {
-  BASE64_HEADER_SUFFIX,
-  RECORD_ERROR_HEADER,
-  RecordError,
-  headerBytesFit,
-  type Header,
-  type SourceRecord,
-} from '../api';
+import { BASE64_HEADER_SUFFIX, RecordError, headerBytesFit, type Header, type SourceRecord } from '../api';
 import { stringOf, type Converter } from '../converters';
 import { applyChain, type TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
@@ -34,8 +27,12 @@ export function fallbackBytes(v: unknown): Buffer | null {
   }
 }
 
-function headersAsText(headers: readonly Header[]): KafkaHeader[] {
-  return headers.map((h) => ({ key: h.key, value: fallbackBytes(h.value) }));
+function deadLetterHeaders(record: SourceRecord): KafkaHeader[] {
+  const headers = record.headers.map((h): KafkaHeader => ({ key: h.key, value: fallbackBytes(h.value) }));
+  if (record.failure !== undefined) {
+    headers.push({ key: DEAD_LETTER_REASON_HEADER, value: Buffer.from(record.failure.message, 'utf8') });
+  }
+  return headers;
 }
 
 /** A header value from a converter that the Kafka client could not write unchanged. */
@@ -47,9 +44,12 @@ function unwritableHeader(key: string, bytes: Buffer): RecordError {
   );
 }
 
-function isErrorHeader(h: Header): boolean {
-  return h.key === RECORD_ERROR_HEADER;
-}
+/**
+ * Header a dead-letter copy of a record its task marked failed ({@link SourceRecord.failure}) carries, with the
+ * reason. Written by the runtime only on the way to the dead-letter topic; a header of that name arriving from the
+ * source is an ordinary header and never marks a record as failed.
+ */
+export const DEAD_LETTER_REASON_HEADER = '__ferry.error';
 
 /**
  * SourceRecord → transforms → converters → ProducerRecord, with the connector's error policy.
@@ -64,11 +64,9 @@ export class DefaultSourcePipeline implements SourcePipeline {
 
   process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
     const { steps, ctx } = this.p;
-    const failure = record.headers.find(isErrorHeader);
-    if (failure) {
+    if (record.failure !== undefined) {
       // The task could not make a proper record of what it received: error policy, never Kafka as is.
-      const reason = typeof failure.value === 'string' ? failure.value : 'the source task could not build this record';
-      return this.failed(new StageFailure('TASK_POLL', '', new RecordError(reason)), record);
+      return this.failed(new StageFailure('TASK_POLL', '', record.failure), record);
     }
     let transformed: SourceRecord | null = record;
     if (steps.length > 0) {
@@ -151,7 +149,7 @@ export class DefaultSourcePipeline implements SourcePipeline {
       deadLetter: () => ({
         key: fallbackBytes(record.key),
         value: record.originalBytes ?? fallbackBytes(record.value),
-        headers: headersAsText(record.headers),
+        headers: deadLetterHeaders(record),
         ...(record.timestamp !== undefined ? { timestamp: record.timestamp } : {}),
       }),
     };

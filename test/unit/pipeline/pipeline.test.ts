@@ -191,6 +191,39 @@ describe('source pipeline', () => {
     expect(counts).toEqual(['failed:VALUE_CONVERTER', 'dead_lettered:VALUE_CONVERTER']);
   });
 
+  it('applies the error policy to a record its task marked failed, and dead-letters it with the reason', async () => {
+    const { ctx, deadLetters, counts } = testContext();
+    const p = await createSourcePipeline(
+      { ...json, 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq' },
+      noDefaults,
+      ctx,
+    );
+    const failure = new RecordError('payload is not JSON');
+    expect(await p.process(sourceRecord({ value: Buffer.from('{oops'), failure }))).toBeNull();
+    expect(counts).toEqual(['failed:TASK_POLL', 'dead_lettered:TASK_POLL']);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]!.value).toEqual(Buffer.from('{"temp":21.5}'));
+    expect(headerText(deadLetters[0]!, 'mqtt.topic')).toBe('factory/press7');
+    expect(headerText(deadLetters[0]!, '__ferry.error')).toBe('payload is not JSON');
+  });
+
+  it('writes a header from the source named like the dead-letter reason header as an ordinary header', async () => {
+    // Issue #21: an MQTT 5 user property "__ferry.error" used to mark its record failed and, by default, the task.
+    const { ctx, deadLetters, counts } = testContext();
+    const p = await createSourcePipeline({ ...json, 'errors.deadletterqueue.topic.name': 'dlq' }, noDefaults, ctx);
+    const headers = [
+      { key: 'mqtt.topic', value: 'factory/press7' },
+      { key: '__ferry.error', value: 'from a publisher' },
+    ];
+    const out = await p.process(sourceRecord({ headers }));
+    expect(out?.headers).toEqual([
+      { key: 'mqtt.topic', value: 'factory/press7' },
+      { key: '__ferry.error', value: 'from a publisher' },
+    ]);
+    expect(deadLetters).toEqual([]);
+    expect(counts).toEqual([]);
+  });
+
   it('dead-letters transform failures with the transform class as context', async () => {
     const { ctx, deadLetters } = testContext();
     const p = await createSourcePipeline(

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { LogicalTypes, RecordError, type SourceRecord } from '../../../../runtime/api';
 import { avroToConnectSchema, connectToAvroSchema, schemaReader } from '../../../../runtime/converters';
 import {
-  ERROR_HEADER,
   RecordMapper,
   envelopeSchema,
   jsonToConnect,
@@ -49,7 +48,7 @@ describe('RecordMapper templates', () => {
     expect(r.key).toBe('factory/press7/temp');
     expect(r.keySchema?.type).toBe('string');
     expect(r.kafkaPartition).toBeUndefined();
-    expect(header(r, ERROR_HEADER)).toEqual([]);
+    expect(r.failure).toBeUndefined();
   });
 
   it('renders JSON payload fields in topic and key', () => {
@@ -63,7 +62,7 @@ describe('RecordMapper templates', () => {
   it('turns a placeholder without a value into an error record carrying the payload', () => {
     const m = message({ payload: Buffer.from('not json') });
     const r = mapper({ 'kafka.topic': 'iot.raw', 'kafka.key': '${payload.deviceId}' }).toRecord(m);
-    expect(header(r, ERROR_HEADER)[0]).toMatch(/not JSON/);
+    expect(r.failure?.message).toMatch(/not JSON/);
     expect(r.value).toBe(m.payload);
     expect(r.valueSchema).toBeUndefined();
     expect(r.originalBytes).toBe(m.payload);
@@ -71,7 +70,7 @@ describe('RecordMapper templates', () => {
 
   it('refuses a rendered Kafka topic with characters Kafka does not allow', () => {
     const r = mapper({ 'kafka.topic': 'iot.${mqtt.topic[1]}' }).toRecord(message({ topic: 'factory/press 7/temp' }));
-    expect(header(r, ERROR_HEADER)[0]).toMatch(/not a valid Kafka topic/);
+    expect(r.failure?.message).toMatch(/not a valid Kafka topic/);
   });
 
   it('counts progress per matching filter in the source offset', () => {
@@ -129,6 +128,15 @@ describe('headers', () => {
     expect(byKey('tag')).toEqual(['a', 'b']);
   });
 
+  it("keeps a user property named like the runtime's dead-letter reason header as a header of a good record", () => {
+    // Issue #21: a publisher's user property must never mark its record as failed.
+    const r = mapper({ 'kafka.topic': 'iot.raw' }).toRecord(
+      message({ properties: { userProperties: { '__ferry.error': 'forged' } } }),
+    );
+    expect(r.failure).toBeUndefined();
+    expect(header(r, '__ferry.error')).toEqual(['forged']);
+  });
+
   it('writes binary correlation data as base64 text, which a Kafka header carries unchanged', () => {
     for (const data of [Buffer.from([0xff, 0xfe, 0x01]), Buffer.from([0x61, 0x00, 0x62])]) {
       const h = mqttHeaders(message({ properties: { correlationData: data } }));
@@ -182,7 +190,7 @@ describe('values', () => {
     expect(ok.value).toEqual({ deviceId: 'd-42', temp: 21.5, note: null });
     expect(ok.valueSchema).toBe(schema);
     const bad = m.toRecord(message({ payload: Buffer.from('{"temp": 3}') }));
-    expect(header(bad, ERROR_HEADER)[0]).toMatch(/\$\.deviceId is required/);
+    expect(bad.failure?.message).toMatch(/\$\.deviceId is required/);
     expect(bad.valueSchema).toBeUndefined();
   });
 
