@@ -13,6 +13,7 @@ import { Worker } from './worker';
 import { builtinPlugins } from './builtins';
 import { KafkaGroupMembership, unitsOf } from './cluster';
 import { VERSION } from './version';
+import { ConfigProviders } from './config-providers';
 import { runDemo } from './demo';
 
 const USAGE = `Usage: ferry <command> [options]
@@ -100,6 +101,8 @@ async function runWorker(
     logger.warn({ variables: unused }, 'FERRY_* variables that name no worker setting are ignored');
   const metrics = new Metrics();
   const registry = new PluginRegistry(builtinPlugins);
+  // Off unless the operator lists what placeholders may read: a REST caller must not read the worker's files or env.
+  const providers = new ConfigProviders(cfg.configProviders);
   if (cfg.pluginPath.length > 0) registry.loadPluginPath(cfg.pluginPath, logger);
   const worker = new Worker({
     config: cfg,
@@ -123,7 +126,7 @@ async function runWorker(
     pipeline: {
       createSourcePipeline: pipeline.createSourcePipeline,
       createSinkPipeline: pipeline.createSinkPipeline,
-      resolveConfigProviders: pipeline.resolveConfigProviders,
+      resolveConfigProviders: (raw) => providers.resolve(raw),
       validatePipelineConfig: pipeline.validatePipelineConfig,
       pipelineConfigKeys: pipeline.pipelineConfigKeys,
       plugins: pipeline.pipelinePlugins,

@@ -10,8 +10,9 @@ import type { ConfigInfos, ConfigKeyInfo, ConfigValueInfo } from '../herder/type
 import type { PluginRegistry } from '../plugins';
 import { COMMON_GROUP, COMMON_WIDTHS, commonProperties, parseConnectorConfig } from './connector-config';
 import { connectTypeOf } from './messages';
+import { scrubResolved } from '../config-providers';
 import { HIDDEN, isPlaceholder, secretKeys } from './secrets';
-import type { PipelineHooks } from './types';
+import type { PipelineHooks, Resolution } from './types';
 import { noPipelineHooks } from './types';
 
 interface Definition {
@@ -111,26 +112,37 @@ export function pluginFor(registry: PluginRegistry, raw: RawConfig): ConnectorPl
 }
 
 /**
+ * Resolves a config's placeholders for validation: what cannot be resolved becomes issues on its keys, and the
+ * config is checked with those placeholders left as written.
+ */
+export async function resolveForValidation(
+  resolve: ((raw: RawConfig) => Promise<RawConfig>) | undefined,
+  raw: RawConfig,
+): Promise<Resolution> {
+  if (!resolve) return { resolved: raw, issues: [] };
+  try {
+    return { resolved: await resolve(raw), issues: [] };
+  } catch (err) {
+    if (err instanceof ConfigError) return { resolved: raw, issues: err.issues };
+    return { resolved: raw, issues: [{ key: 'connector.class', message: 'config providers failed' }] };
+  }
+}
+
+/**
  * Connect's validate body for a config: every defined key (common, pipeline, plugin) with its value and errors.
- * Placeholders are resolved for checking but shown unresolved; secrets are shown as `[hidden]`. Issues on keys
- * no definition covers still get an entry, so `error_count` always equals the errors listed.
+ * Placeholders are checked resolved (`resolution`, from resolveForValidation) but shown as written; secrets are
+ * shown as `[hidden]`; no message carries a resolved value. Issues on keys no definition covers still get an
+ * entry, so `error_count` always equals the errors listed.
  */
 export function validateConnectorConfig(
   registry: PluginRegistry,
   raw: RawConfig,
   hooks: PipelineHooks = noPipelineHooks,
+  resolution: Resolution = { resolved: raw, issues: [] },
 ): ConfigInfos {
   const plugin = pluginFor(registry, raw);
-  const issues: ConfigIssue[] = [];
-  let resolved = raw;
-  if (hooks.resolveConfigProviders) {
-    try {
-      resolved = hooks.resolveConfigProviders(raw);
-    } catch (err) {
-      if (err instanceof ConfigError) issues.push(...err.issues);
-      else issues.push({ key: 'connector.class', message: `Config providers failed: ${(err as Error).message}` });
-    }
-  }
+  const issues: ConfigIssue[] = [...resolution.issues];
+  const resolved = resolution.resolved;
   issues.push(...parseConnectorConfig(plugin, resolved).issues);
   try {
     issues.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
@@ -162,7 +174,8 @@ export function validateConnectorConfig(
       name: key,
       value,
       recommended_values: (prop?.enum ?? prop?.items?.enum ?? []).map(String),
-      errors: issues.filter((i) => i.key === key).map((i) => i.message),
+      // A checker may quote the value it refused, and that value may have come from a placeholder.
+      errors: issues.filter((i) => i.key === key).map((i) => scrubResolved(i.message)),
       visible: true,
     };
     return { definition, value: info };

@@ -9,6 +9,7 @@ export {
 } from './connector-config';
 export {
   validateConnectorConfig,
+  resolveForValidation,
   configKeyInfos,
   pluginFor,
   configInfosIssues,

@@ -16,8 +16,6 @@ export interface PipelineHooks {
   readonly validatePipelineConfig: (raw: RawConfig, defaults: RawConfig) => ConfigIssue[];
   /** Definitions of the pipeline keys for this config (transform aliases make them dynamic). */
   readonly pipelineConfigKeys: (raw: RawConfig) => PipelineConfigKey[];
-  /** Resolves `${provider:…}` placeholders; throws ConfigError naming the keys it cannot resolve. */
-  readonly resolveConfigProviders?: (raw: RawConfig) => RawConfig;
   /** The worker's converter defaults (`key.converter`, `value.converter`… with sub-keys). */
   readonly converterDefaults?: RawConfig;
 }
@@ -27,3 +25,9 @@ export const noPipelineHooks: PipelineHooks = {
   validatePipelineConfig: () => [],
   pipelineConfigKeys: () => [],
 };
+
+/** A config with its placeholders resolved, and the keys whose placeholders could not be (validation issues). */
+export interface Resolution {
+  readonly resolved: RawConfig;
+  readonly issues: readonly ConfigIssue[];
+}

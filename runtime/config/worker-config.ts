@@ -26,6 +26,8 @@ export interface WorkerConfig {
   offsetsReplicationFactor: number;
   statusReplicationFactor: number;
   pluginPath: string[];
+  /** What `${file:…}` and `${env:…}` placeholders may read; empty lists turn a provider off. */
+  configProviders: { fileAllowedPaths: string[]; envAllowedNames: string[] };
   /** key.converter, value.converter, header.converter and their sub-keys. */
   converterDefaults: RawConfig;
   offsetFlushIntervalMs: number;
@@ -194,6 +196,10 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     offsetsReplicationFactor: replication.offsets,
     statusReplicationFactor: replication.status,
     pluginPath: data['plugin.path'] as string[],
+    configProviders: {
+      fileAllowedPaths: data['config.providers.file.allowed.paths'] as string[],
+      envAllowedNames: data['config.providers.env.allowed.names'] as string[],
+    },
     converterDefaults,
     offsetFlushIntervalMs: num('offset.flush.interval.ms'),
     shutdownTimeoutMs: num('task.shutdown.graceful.timeout.ms'),

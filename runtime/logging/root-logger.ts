@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { scrubResolved } from '../config-providers';
 import { redactSecrets } from './redact';
 
 /**
@@ -22,6 +23,14 @@ export function createRootLogger(level: string, destination?: DestinationStream)
     },
     // Synchronous stdout: the worker logs little (nothing per record above debug) and the last lines before an
     // exit are the ones that explain it.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    scrubbing(destination ?? pino.destination({ dest: 1, sync: true })),
   );
+}
+
+/**
+ * The finished line loses any value a config provider resolved, wherever it sits (an error's message, a stack,
+ * the message itself): key-based redaction cannot know that an exception quoted a placeholder's value.
+ */
+function scrubbing(dest: DestinationStream): DestinationStream {
+  return { write: (line: string) => dest.write(scrubResolved(line)) };
 }

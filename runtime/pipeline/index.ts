@@ -8,4 +8,4 @@ export {
   type PipelineConfigKey,
 } from './config-keys';
 export { parseErrorPolicy, ERROR_POLICY_KEYS, type ErrorPolicy, type Stage } from './error-policy';
-export { resolveConfigProviders, hasPlaceholders } from '../config-providers';
+export { hasPlaceholders } from '../config-providers';

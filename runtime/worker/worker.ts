@@ -8,6 +8,7 @@ import {
   parseConnectorConfig,
   parseTaskConfig,
   pluginFor,
+  resolveForValidation,
   splitList,
   validateConnectorConfig,
   type PipelineHooks,
@@ -38,12 +39,14 @@ import { SinkTaskRunner, SourceTaskRunner, TopicCreator } from '../tasks';
 import { configKey, newConnectorRuntime, type ConnectorRuntime, type TaskRuntime } from './connector-runtime';
 import { StandaloneMembership, type Membership, type MembershipFactory } from './membership';
 import { SinkOffsets } from './sink-offsets';
+import { scrubTrace } from '../config-providers';
 
 /** What the worker needs from the record pipeline (runtime/pipeline), injected by main. */
 export interface PipelineServices {
   createSourcePipeline(raw: RawConfig, defaults: RawConfig, ctx: PipelineContext): Promise<SourcePipeline>;
   createSinkPipeline(raw: RawConfig, defaults: RawConfig, ctx: PipelineContext): Promise<SinkPipeline>;
-  resolveConfigProviders(raw: RawConfig): RawConfig;
+  /** Resolves `${env:…}`/`${file:…}` placeholders within the worker's allow-lists (runtime/config-providers). */
+  resolveConfigProviders(raw: RawConfig): Promise<RawConfig>;
   validatePipelineConfig: PipelineHooks['validatePipelineConfig'];
   pipelineConfigKeys: PipelineHooks['pipelineConfigKeys'];
   plugins(): PipelinePluginInfo[];
@@ -125,7 +128,6 @@ export class Worker implements Herder {
     this.hooks = {
       validatePipelineConfig: opts.pipeline.validatePipelineConfig,
       pipelineConfigKeys: opts.pipeline.pipelineConfigKeys,
-      resolveConfigProviders: (raw) => opts.pipeline.resolveConfigProviders(raw),
       converterDefaults: this.cfg.converterDefaults,
     };
   }
@@ -305,7 +307,7 @@ export class Worker implements Herder {
     rt.configKey = key;
     try {
       const plugin = pluginFor(this.opts.registry, stored.config);
-      const resolved = this.opts.pipeline.resolveConfigProviders(stored.config);
+      const resolved = await this.opts.pipeline.resolveConfigProviders(stored.config);
       const parsed = parseConnectorConfig(plugin, resolved);
       if (parsed.issues.length > 0) throw new ConfigError(parsed.issues, 'Connector configuration is invalid');
       const instance = plugin.createConnector();
@@ -334,7 +336,7 @@ export class Worker implements Herder {
   /** Asks the connector for its task configs and stores them if they changed. True when a write happened. */
   private async updateTaskConfigs(rt: ConnectorRuntime, stored: ConnectorState): Promise<boolean> {
     if (!rt.instance) return false;
-    const resolved = this.opts.pipeline.resolveConfigProviders(stored.config);
+    const resolved = await this.opts.pipeline.resolveConfigProviders(stored.config);
     const max = Math.max(1, Number(resolved['tasks.max'] ?? '1') || 1);
     let generated: RawConfig[];
     try {
@@ -400,7 +402,7 @@ export class Worker implements Herder {
     if (!plugin?.releaseTasks) return;
     try {
       await plugin.releaseTasks(
-        taskConfigs.map((c) => this.opts.pipeline.resolveConfigProviders(c)),
+        await Promise.all(taskConfigs.map((c) => this.opts.pipeline.resolveConfigProviders(c))),
         this.logger.child({ connector: rt.name }),
       );
     } catch (err) {
@@ -417,7 +419,7 @@ export class Worker implements Herder {
     try {
       const plugin = rt.plugin ?? pluginFor(this.opts.registry, stored);
       rt.plugin = plugin;
-      const resolved = this.opts.pipeline.resolveConfigProviders(stored);
+      const resolved = await this.opts.pipeline.resolveConfigProviders(stored);
       const parsed = parseTaskConfig(plugin, resolved);
       if (parsed.issues.length > 0) throw new ConfigError(parsed.issues, 'Task configuration is invalid');
       const metrics = this.opts.metrics.forTask(name, t.id);
@@ -508,7 +510,7 @@ export class Worker implements Herder {
   private taskFailed(rt: ConnectorRuntime, t: TaskRuntime, err: Error): void {
     if (t.state === 'FAILED' || this.phase !== 'running') return;
     t.state = 'FAILED';
-    t.trace = errorTrace(err);
+    t.trace = scrubTrace(errorTrace(err));
     this.opts.metrics.setTaskState(rt.name, t.id, 'FAILED');
     void this.enqueue(rt.name, async () => {
       await this.stopRunner(t);
@@ -616,7 +618,7 @@ export class Worker implements Herder {
 
   private async setConnectorState(rt: ConnectorRuntime, state: State, trace: string | null): Promise<void> {
     rt.state = state;
-    rt.trace = trace;
+    rt.trace = scrubTrace(trace);
     this.opts.metrics.setConnectorState(rt.name, state);
     await this.statuses
       .putConnector(rt.name, { state, trace, worker_id: this.workerId(), generation: this.membership.generation() })
@@ -625,7 +627,7 @@ export class Worker implements Herder {
 
   private async setTaskState(rt: ConnectorRuntime, t: TaskRuntime, state: State, trace: string | null): Promise<void> {
     t.state = state;
-    t.trace = trace;
+    t.trace = scrubTrace(trace);
     await this.writeTaskStatus(rt, t);
   }
 
@@ -745,8 +747,9 @@ export class Worker implements Herder {
     await this.statuses.resetTopics(name);
   }
 
-  private validateOrThrow(config: RawConfig): void {
-    const infos = validateConnectorConfig(this.opts.registry, config, this.hooks);
+  private async validateOrThrow(config: RawConfig): Promise<void> {
+    const resolution = await resolveForValidation((raw) => this.opts.pipeline.resolveConfigProviders(raw), config);
+    const infos = validateConnectorConfig(this.opts.registry, config, this.hooks, resolution);
     if (infos.error_count > 0) throw invalidConfigError(infos);
   }
 
@@ -754,7 +757,7 @@ export class Worker implements Herder {
     this.ready();
     if (this.configs.get(name)) throw new FerryError('ALREADY_EXISTS', `Connector ${name} already exists`);
     const full = { ...config, name };
-    this.validateOrThrow(full);
+    await this.validateOrThrow(full);
     await this.configs.putConnector(name, full, initialState);
     return this.info(name, this.configs.get(name)!);
   }
@@ -763,7 +766,7 @@ export class Worker implements Herder {
     this.ready();
     const prev = this.configs.get(name);
     const incoming = keepHiddenSecrets(this.pluginOf(config), prev?.config, { ...config, name });
-    this.validateOrThrow(incoming);
+    await this.validateOrThrow(incoming);
     await this.configs.putConnector(name, incoming);
     return { created: !prev, info: this.info(name, this.configs.get(name)!) };
   }
@@ -782,7 +785,7 @@ export class Worker implements Herder {
       else merged[k] = v;
     }
     merged.name = name;
-    this.validateOrThrow(merged);
+    await this.validateOrThrow(merged);
     await this.configs.putConnector(name, merged);
     return this.info(name, this.configs.get(name)!);
   }
@@ -1004,15 +1007,15 @@ export class Worker implements Herder {
     return configKeyInfos(p, this.hooks);
   }
 
-  validateConfig(plugin: string, config: RawConfig): Promise<ConfigInfos> {
+  async validateConfig(plugin: string, config: RawConfig): Promise<ConfigInfos> {
     const p = this.opts.registry.find(plugin);
     if (!p) throw new FerryError('BAD_REQUEST', `Unknown connector plugin ${plugin}`);
     const cls = config['connector.class'];
     if (cls !== undefined && this.opts.registry.find(cls) !== p)
       throw new FerryError('BAD_REQUEST', `Included connector type ${cls} does not match request type ${plugin}`);
-    return Promise.resolve(
-      validateConnectorConfig(this.opts.registry, { ...config, 'connector.class': cls ?? plugin }, this.hooks),
-    );
+    const full = { ...config, 'connector.class': cls ?? plugin };
+    const resolution = await resolveForValidation((raw) => this.opts.pipeline.resolveConfigProviders(raw), full);
+    return validateConnectorConfig(this.opts.registry, full, this.hooks, resolution);
   }
 }
 

@@ -2,9 +2,12 @@ import { ConfigError, FerryError, type ConfigProperty } from '../../../runtime/a
 import {
   configKeyInfos,
   invalidConfigError,
+  resolveForValidation,
   validateConnectorConfig,
   type PipelineHooks,
 } from '../../../runtime/config';
+import { forgetResolved, rememberResolved } from '../../../runtime/config-providers';
+import type { RawConfig } from '../../../runtime/api';
 import { PluginRegistry } from '../../../runtime/plugins';
 import { counterSource, logSink } from './test-plugins';
 
@@ -21,15 +24,17 @@ const hooks: PipelineHooks = {
         ]
       : [],
   pipelineConfigKeys: () => [{ key: 'transforms', group: 'Transforms', property: transformsType }],
-  resolveConfigProviders: (raw) => {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) {
-      if (v === '${env:MISSING}') throw new ConfigError([{ key: k, message: 'env var MISSING is not set' }]);
-      out[k] = v === '${env:TOPIC}' ? 'resolved-topic' : v;
-    }
-    return out;
-  },
 };
+const resolve = (raw: RawConfig): Promise<RawConfig> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === '${env:MISSING}') throw new ConfigError([{ key: k, message: 'env var MISSING is not set' }]);
+    out[k] = v === '${env:TOPIC}' ? 'resolved-topic' : v;
+  }
+  return Promise.resolve(out);
+};
+const validateResolved = async (raw: RawConfig): Promise<ReturnType<typeof validateConnectorConfig>> =>
+  validateConnectorConfig(registry, raw, hooks, await resolveForValidation(resolve, raw));
 
 describe('validateConnectorConfig', () => {
   it("builds Connect's ConfigInfos body", () => {
@@ -73,18 +78,30 @@ describe('validateConnectorConfig', () => {
     expect(errors['transforms.bad.type']).toEqual(['missing']);
   });
 
-  it('checks resolved placeholders but shows them unresolved', () => {
-    const infos = validateConnectorConfig(
-      registry,
-      { ...base, topic: '${env:TOPIC}', 'api.password': '${env:PW}' },
-      hooks,
-    );
+  it('checks resolved placeholders but shows them unresolved', async () => {
+    const infos = await validateResolved({ ...base, topic: '${env:TOPIC}', 'api.password': '${env:PW}' });
     expect(infos.error_count).toBe(0);
     const values = Object.fromEntries(infos.configs.map((c) => [c.value.name, c.value.value]));
     expect(values.topic).toBe('${env:TOPIC}');
     expect(values['api.password']).toBe('${env:PW}');
-    const failed = validateConnectorConfig(registry, { ...base, topic: '${env:MISSING}' }, hooks);
+    const failed = await validateResolved({ ...base, topic: '${env:MISSING}' });
     expect(failed.configs.find((c) => c.value.name === 'topic')?.value.errors).toEqual(['env var MISSING is not set']);
+  });
+
+  it('never quotes a resolved value in an error message, whole or in part', () => {
+    rememberResolved('root:x:0:0:root:/root:/bin/bash');
+    try {
+      const infos = validateConnectorConfig(registry, { ...base, 'tasks.max': '${file:/etc/passwd:root}' }, hooks, {
+        resolved: { ...base, 'tasks.max': 'root:x:0:0:root:/root:/bin/bash' },
+        issues: [{ key: 'topic', message: 'Unexpected token, "root:x:0:0:"... is not valid JSON' }],
+      });
+      const text = JSON.stringify(infos);
+      expect(infos.error_count).toBeGreaterThan(0);
+      expect(text).not.toContain('root:x:0');
+      expect(text).toContain('[hidden]');
+    } finally {
+      forgetResolved();
+    }
   });
 
   it('answers BAD_REQUEST for a missing or unknown connector class', () => {
