@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { IClientOptions } from 'mqtt';
@@ -11,6 +11,7 @@ import {
   type ConfigValues,
 } from '../../runtime/api';
 import { mqttConnectionConfig } from './config';
+import { readSettingFile } from './setting-file';
 import { parseServerUris, type ServerUri } from './server-uri';
 
 const TLS_FILE_KEYS = ['mqtt.ssl.ca', 'mqtt.ssl.cert', 'mqtt.ssl.key'] as const;
@@ -138,9 +139,9 @@ function addTls(options: MqttClientOptions, values: ConfigValues): void {
     const file = configString(values, key);
     if (file === undefined || file === '') return undefined;
     try {
-      return readFileSync(file);
+      return readSettingFile(file);
     } catch (err) {
-      throw new ConfigError([{ key, message: `cannot read "${file}": ${(err as Error).message}` }]);
+      throw new ConfigError([{ key, message: (err as Error).message }]);
     }
   };
   const ca = read('mqtt.ssl.ca');

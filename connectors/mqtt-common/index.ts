@@ -11,3 +11,4 @@ export { taskClientId } from './client-id';
 export { validateTopicFilter, validatePublishTopic } from './topics';
 export { compileTemplate, resolvePath, type Template, type TemplatePath } from './template';
 export { jsonText, placeholderText } from './json-text';
+export { readSettingFile, MAX_SETTING_FILE_BYTES } from './setting-file';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   ConfigError,
@@ -15,7 +15,13 @@ import {
   type SchemaReader,
   type ValidationContext,
 } from '../../runtime/api';
-import { compileTemplate, mqttConnectionConfig, validateMqttConnection, validateTopicFilter } from '../mqtt-common';
+import {
+  compileTemplate,
+  mqttConnectionConfig,
+  readSettingFile,
+  validateMqttConnection,
+  validateTopicFilter,
+} from '../mqtt-common';
 import type { Template } from '../mqtt-common';
 
 const GROUP_SUB = 'MQTT Subscription';
@@ -155,14 +161,23 @@ export function resolveSchemaFile(file: string): string {
   return path.isAbsolute(file) ? file : path.resolve(SCHEMAS_DIR, file);
 }
 
-/** Loads and translates an Avro schema file; throws a ConfigError naming mqtt.value.schema.file. */
+/**
+ * Loads and translates an Avro schema file; throws a ConfigError naming mqtt.value.schema.file. The message names
+ * the file and never quotes it: whoever can reach the REST API chooses the path, and parser errors quote the text.
+ */
 export function loadValueSchema(file: string, schemas: SchemaReader): Schema {
   const resolved = resolveSchemaFile(file);
+  let text: string;
   try {
-    return schemas.fromAvro(readFileSync(resolved, 'utf8'));
+    text = readSettingFile(resolved).toString('utf8');
   } catch (err) {
+    throw new ConfigError([{ key: 'mqtt.value.schema.file', message: (err as Error).message }]);
+  }
+  try {
+    return schemas.fromAvro(text);
+  } catch {
     throw new ConfigError([
-      { key: 'mqtt.value.schema.file', message: `cannot use "${resolved}": ${(err as Error).message}` },
+      { key: 'mqtt.value.schema.file', message: `could not parse "${resolved}" as an Avro schema` },
     ]);
   }
 }
@@ -223,8 +238,6 @@ export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: V
   if (schemaFile) {
     if (format !== 'json') {
       issues.push({ key: 'mqtt.value.schema.file', message: 'is only used with mqtt.value.format=json' });
-    } else if (!existsSync(resolveSchemaFile(schemaFile))) {
-      issues.push({ key: 'mqtt.value.schema.file', message: `"${resolveSchemaFile(schemaFile)}" does not exist` });
     } else {
       try {
         loadValueSchema(schemaFile, ctx.schemas);
