@@ -1,5 +1,6 @@
 // First: the `debug` loggers that the MQTT and HTTP libraries create when they load must be the quiet ones.
 import './quiet-debug';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './api';
 import { parseWorkerConfig, unusedFerryEnv, type WorkerConfig } from './config';
@@ -8,7 +9,10 @@ import { Metrics } from './metrics';
 import * as pipeline from './pipeline';
 import { PluginRegistry } from './plugins';
 import { createRestApp } from './rest';
-import { startRestServer } from './rest/server';
+import { loadRestCredentials, type RestCredentials } from './rest/auth';
+import { createForwarder } from './rest/forwarding';
+import { hashPasswordScrypt } from './rest/passwords';
+import { loadTlsMaterial, startRestServer, type TlsMaterial } from './rest/server';
 import { Worker } from './worker';
 import { builtinPlugins } from './builtins';
 import { KafkaGroupMembership, unitsOf } from './cluster';
@@ -21,6 +25,7 @@ const USAGE = `Usage: ferry <command> [options]
 Commands:
   worker [--config FILE]   run a worker (settings from FILE, a JSON object of Connect-style keys, and FERRY_* env vars)
   demo [--config FILE]     run a worker with a demo MQTT → Kafka → MQTT pipeline on the local stack (make run)
+  hash-password USER       read a password from standard input, print USER:<scrypt hash> for rest.auth.basic.file
   version                  print the version
 `;
 
@@ -41,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           print: (line) => process.stdout.write(`${line}\n`),
         }).catch((err: unknown) => log.error({ err: (err as Error).message }, 'the demo failed')),
       );
+    case 'hash-password':
+      return hashPassword(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);
@@ -55,6 +62,31 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`ferry: unknown command '${cmd}'\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** One line of an htpasswd-style file; the password comes from stdin so it never sits in shell history or `ps`. */
+async function hashPassword(args: readonly string[]): Promise<number> {
+  const user = args[0];
+  if (user === undefined || args.length > 1 || user === '' || user.includes(':')) {
+    process.stderr.write('ferry: usage: ferry hash-password USER < password-file (USER without ":")\n');
+    return 2;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '') {
+    process.stderr.write('ferry: hash-password read an empty password from standard input\n');
+    return 2;
+  }
+  process.stdout.write(`${user}:${await hashPasswordScrypt(password, randomBytes(16))}\n`);
+  return 0;
+}
+
+/** Loopback names and addresses: a listener bound there is out of reach of other machines. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function loadConfig(args: readonly string[]): WorkerConfig {
@@ -99,6 +131,15 @@ async function runWorker(
   const unused = unusedFerryEnv(process.env);
   if (unused.length > 0)
     logger.warn({ variables: unused }, 'FERRY_* variables that name no worker setting are ignored');
+  let credentials: RestCredentials | undefined;
+  let tls: TlsMaterial | undefined;
+  try {
+    tls = cfg.restTls ? loadTlsMaterial(cfg.restTls) : undefined;
+    if (cfg.restAuth) credentials = loadRestCredentials(cfg.restAuth, tls !== undefined && tls.clientAuth !== 'none');
+  } catch (err) {
+    process.stderr.write(`ferry: ${(err as Error).message}\n`);
+    return 2;
+  }
   const metrics = new Metrics();
   const registry = new PluginRegistry(builtinPlugins);
   // Off unless the operator lists what placeholders may read: a REST caller must not read the worker's files or env.
@@ -123,6 +164,10 @@ async function runWorker(
         clientConfig: cfg.consumerOverrides,
         logger: loggers.logger('ferry'),
       }),
+    forward: createForwarder({
+      ...(tls ? { tls } : {}),
+      ...(cfg.restAuth?.internalToken !== undefined ? { internalToken: cfg.restAuth.internalToken } : {}),
+    }),
     pipeline: {
       createSourcePipeline: pipeline.createSourcePipeline,
       createSinkPipeline: pipeline.createSinkPipeline,
@@ -140,17 +185,39 @@ async function runWorker(
       metrics.restRequests.inc({ method, route, status: String(status) });
       metrics.restLatency.observe({ method, route }, seconds);
     },
+    ...(credentials ? { credentials } : {}),
+    allowedHosts: cfg.restAllowedHosts,
+    maxBodyBytes: cfg.restMaxBodyBytes,
   });
   // REST first: /health answers 503 while the worker reads its topics, as Connect's does.
   let server;
   try {
-    server = await startRestServer(app, cfg.restHost, cfg.restPort);
+    server = await startRestServer(app, cfg.restHost, cfg.restPort, tls);
   } catch (err) {
     logger.fatal?.({ err: (err as Error).message }, 'cannot start the REST server');
     process.stderr.write(`ferry: ${(err as Error).message}\n`);
     return 1;
   }
-  logger.info({ url: `http://${cfg.restHost}:${server.port}`, workerId: worker.workerId() }, 'REST API listening');
+  logger.info(
+    {
+      url: `${server.scheme}://${cfg.restHost}:${server.port}`,
+      workerId: worker.workerId(),
+      authentication: credentials ? 'required' : 'off',
+      clientCertificates: tls?.clientAuth ?? 'none',
+    },
+    'REST API listening',
+  );
+  if (!credentials && !isLoopback(cfg.restHost))
+    logger.warn(
+      { host: cfg.restHost },
+      'the REST API listens beyond loopback without authentication: anyone who reaches this port can create ' +
+        'connectors and read their configuration. Set rest.auth.basic.file or rest.auth.bearer.tokens.file (docs/security.md)',
+    );
+  if (credentials && cfg.restAuth?.internalToken === undefined && !(tls && tls.clientAuth !== 'none'))
+    logger.warn(
+      'REST authentication is on without rest.auth.internal.token: requests this worker forwards to other workers ' +
+        '(task restarts) will be refused by them',
+    );
 
   let stopping: Promise<void> | undefined;
   const stop = (signal: string): Promise<void> => {
@@ -179,7 +246,7 @@ async function runWorker(
   }
   if (afterStart) {
     const host = cfg.restHost === '0.0.0.0' ? '127.0.0.1' : cfg.restHost;
-    await afterStart(`http://${host}:${server.port}`, logger);
+    await afterStart(`${server.scheme}://${host}:${server.port}`, logger);
   }
   return done;
 }

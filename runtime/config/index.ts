@@ -24,7 +24,7 @@ export {
   STRING_CONVERTER,
   AVRO_CONVERTER,
 } from './worker-config';
-export type { WorkerConfig } from './worker-config';
+export type { RestAuthSettings, RestTlsSettings, WorkerConfig } from './worker-config';
 export { noPipelineHooks } from './types';
 export type { PipelineHooks, PipelineConfigKey } from './types';
 export { renderConfigReference } from './reference';

@@ -15,6 +15,13 @@ export interface WorkerConfig {
   restPort: number;
   advertisedHost: string;
   advertisedPort: number;
+  /** Who may call the REST API; undefined when authentication is off (the default). */
+  restAuth?: RestAuthSettings;
+  /** The HTTPS listener; undefined for plain HTTP. */
+  restTls?: RestTlsSettings;
+  restMaxBodyBytes: number;
+  /** Accepted Host header values, lower case; empty accepts any. */
+  restAllowedHosts: string[];
   configTopic: string;
   offsetsTopic: string;
   statusTopic: string;
@@ -38,6 +45,22 @@ export interface WorkerConfig {
   producerOverrides: Record<string, string>;
   consumerOverrides: Record<string, string>;
   adminOverrides: Record<string, string>;
+}
+
+/** File paths are read by the REST layer at startup; parsing stays free of I/O. */
+export interface RestAuthSettings {
+  basicFile?: string;
+  bearerTokensFile?: string;
+  bearerTokens: string[];
+  /** Sent when this worker forwards a request to another, and accepted like a bearer token. */
+  internalToken?: string;
+}
+
+export interface RestTlsSettings {
+  keyFile: string;
+  certFile: string;
+  caFile?: string;
+  clientAuth: 'none' | 'requested' | 'required';
 }
 
 export const STRING_CONVERTER = 'org.apache.kafka.connect.storage.StringConverter';
@@ -123,7 +146,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
   const where = (key: string): string => (fromEnv.has(key) ? ` (set by environment variable ${fromEnv.get(key)})` : '');
   if (!validateWorker(data)) {
     for (const e of validateWorker.errors ?? []) {
-      const issue = issueMessage(e, properties, merged, looksSecret);
+      const issue = issueMessage(e, properties, merged, (k) => looksSecret(k) || properties[k]?.['x-secret'] === true);
       const message =
         e.keyword === 'additionalProperties' ? 'unknown worker configuration key' : issue.message + where(issue.key);
       if (!issues.some((i) => i.key === issue.key && i.message === message)) issues.push({ key: issue.key, message });
@@ -162,6 +185,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
       });
     }
   }
+  const rest = restSecurity(data, where, issues);
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid worker configuration');
 
   const overrides = (prefix: string): Record<string, string> => {
@@ -186,6 +210,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     restPort,
     advertisedHost: (data['rest.advertised.host.name'] as string | undefined) ?? (wildcard ? hostname() : restHost),
     advertisedPort: (data['rest.advertised.port'] as number | undefined) ?? restPort,
+    ...rest,
     configTopic: str('config.storage.topic'),
     offsetsTopic: str('offset.storage.topic'),
     statusTopic: str('status.storage.topic'),
@@ -209,5 +234,56 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     producerOverrides: overrides('producer.'),
     consumerOverrides: overrides('consumer.'),
     adminOverrides: overrides('admin.'),
+  };
+}
+
+/** The rest.auth.*, rest.ssl.* and request-limit settings; a half-configured listener is an issue, not a default. */
+function restSecurity(
+  data: Record<string, unknown>,
+  where: (key: string) => string,
+  issues: ConfigIssue[],
+): Pick<WorkerConfig, 'restAuth' | 'restTls' | 'restMaxBodyBytes' | 'restAllowedHosts'> {
+  const opt = (key: string): string | undefined => {
+    const v = data[key];
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+  const basicFile = opt('rest.auth.basic.file');
+  const bearerTokensFile = opt('rest.auth.bearer.tokens.file');
+  const bearerTokens = (data['rest.auth.bearer.tokens'] as string[] | undefined) ?? [];
+  const internalToken = opt('rest.auth.internal.token');
+  const keyFile = opt('rest.ssl.key.file');
+  const certFile = opt('rest.ssl.cert.file');
+  const caFile = opt('rest.ssl.ca.file');
+  const clientAuth = (data['rest.ssl.client.authentication'] as RestTlsSettings['clientAuth'] | undefined) ?? 'none';
+  if ((keyFile === undefined) !== (certFile === undefined)) {
+    const missing = keyFile === undefined ? 'rest.ssl.key.file' : 'rest.ssl.cert.file';
+    issues.push({
+      key: missing,
+      message: `must be set with ${keyFile === undefined ? 'rest.ssl.cert.file' : 'rest.ssl.key.file'}${where(missing)}`,
+    });
+  }
+  if (clientAuth !== 'none' && (keyFile === undefined || caFile === undefined)) {
+    issues.push({
+      key: 'rest.ssl.client.authentication',
+      message: `${clientAuth} needs an HTTPS listener (rest.ssl.key.file, rest.ssl.cert.file) and rest.ssl.ca.file${where('rest.ssl.client.authentication')}`,
+    });
+  }
+  const authOn = basicFile !== undefined || bearerTokensFile !== undefined || bearerTokens.length > 0;
+  return {
+    ...(authOn || internalToken !== undefined
+      ? {
+          restAuth: {
+            ...(basicFile !== undefined ? { basicFile } : {}),
+            ...(bearerTokensFile !== undefined ? { bearerTokensFile } : {}),
+            bearerTokens,
+            ...(internalToken !== undefined ? { internalToken } : {}),
+          },
+        }
+      : {}),
+    ...(keyFile !== undefined && certFile !== undefined
+      ? { restTls: { keyFile, certFile, ...(caFile !== undefined ? { caFile } : {}), clientAuth } }
+      : {}),
+    restMaxBodyBytes: data['rest.max.body.bytes'] as number,
+    restAllowedHosts: ((data['rest.allowed.hosts'] as string[] | undefined) ?? []).map((h) => h.trim().toLowerCase()),
   };
 }

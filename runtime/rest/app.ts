@@ -13,7 +13,9 @@ import {
   queryList,
   rawConfig,
 } from './bodies';
+import { authMiddleware, type RestCredentials } from './auth';
 import { errorMiddleware, methodNotAllowedHandler, notFoundHandler } from './errors';
+import { hostAllowList, requireJsonBody } from './guards';
 import { openApiDocument } from './openapi';
 
 export interface RestDeps {
@@ -29,6 +31,12 @@ export interface RestDeps {
   readonly requestTimeoutMs?: number;
   /** `/health` gives up sooner, as Connect's does (10 s). */
   readonly healthTimeoutMs?: number;
+  /** When given, every endpoint but `/health` requires one of these credentials. */
+  readonly credentials?: RestCredentials;
+  /** Accepted Host header values (rest.allowed.hosts); empty or absent accepts any. */
+  readonly allowedHosts?: readonly string[];
+  /** Largest request body (rest.max.body.bytes). */
+  readonly maxBodyBytes?: number;
 }
 
 /** What a handler answers; the wrapper writes it unless the request already timed out. */
@@ -44,6 +52,7 @@ type Handler = (req: Request) => Promise<Reply> | Reply;
 
 const REQUEST_TIMEOUT_MS = 90_000;
 const HEALTH_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 1024 * 1024;
 const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
@@ -105,9 +114,12 @@ export function createRestApp(herder: Herder, deps: RestDeps): Express {
     });
     next();
   });
-  // Parse any content type as JSON: Connect clients are not all careful with Content-Type, and a refusal would
-  // be a less useful error than the parse result. `strict: false` lets us name the wrong top-level type ourselves.
-  app.use(express.json({ type: () => true, strict: false, limit: '5mb' }));
+  // Cheapest refusals first: nothing from an unknown Host or an unauthenticated client is parsed.
+  app.use(hostAllowList(deps.allowedHosts ?? []));
+  if (deps.credentials) app.use(authMiddleware(deps.credentials));
+  app.use(requireJsonBody);
+  // requireJsonBody has checked the type of every write body; `strict: false` lets us name a wrong top-level type.
+  app.use(express.json({ type: () => true, strict: false, limit: deps.maxBodyBytes ?? MAX_BODY_BYTES }));
 
   const paths = new Set<string>();
   const on = (

@@ -15,6 +15,21 @@ const STATUS: Readonly<Record<string, number>> = {
   BAD_REQUEST: 400,
 };
 
+/**
+ * A request refused before any handler ran (authentication, Host, media type): its own status and headers, such as
+ * the 401's `WWW-Authenticate`. Only the REST layer raises it, so it lives here rather than among the plugin API's codes.
+ */
+export class RestRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'RestRefusal';
+  }
+}
+
 /** What body-parser attaches to the errors it raises. */
 interface HttpError {
   readonly status?: number;
@@ -29,7 +44,13 @@ interface HttpError {
  * refused keeps its 4xx (malformed JSON is a 400, where Connect answers 500); anything else is a 500 with a
  * generic message, and logged with its stack, so internals never leak to clients.
  */
-export function errorResponse(err: unknown, logger: Logger): { status: number; body: ErrorMessage } {
+export function errorResponse(
+  err: unknown,
+  logger: Logger,
+): { status: number; body: ErrorMessage; headers?: Readonly<Record<string, string>> } {
+  if (err instanceof RestRefusal) {
+    return { status: err.status, body: { error_code: err.status, message: err.message }, headers: err.headers };
+  }
   if (err instanceof FerryError) {
     const status = STATUS[err.code];
     if (status !== undefined) return { status, body: { error_code: status, message: err.message } };
@@ -44,6 +65,8 @@ export function errorResponse(err: unknown, logger: Logger): { status: number; b
     if (typeof status === 'number' && status >= 400 && status < 500) {
       let message = h.expose ? h.message : 'Bad request';
       if (h.type === 'entity.parse.failed') message = `Malformed JSON in request body: ${h.message}`;
+      else if (h.type === 'entity.too.large')
+        message = `Request body larger than ${(err as { limit?: number }).limit ?? 'the limit of'} bytes (rest.max.body.bytes)`;
       else if (err instanceof URIError) message = `Malformed percent-encoding in the request path: ${h.message}`;
       return { status, body: { error_code: status, message } };
     }
@@ -61,7 +84,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const { status, body } = errorResponse(err, logger);
+    const { status, body, headers } = errorResponse(err, logger);
+    for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
     res.status(status).json(body);
   };
 }

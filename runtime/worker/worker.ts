@@ -64,9 +64,21 @@ export interface WorkerOptions {
   readonly membership?: Membership;
   /** Builds the membership from what only the worker knows (its connectors); used when `membership` is not given. */
   readonly membershipFactory?: MembershipFactory;
+  /** Calls another worker's REST API (scheme, credential and TLS set by main); default: plain HTTP, no credential. */
+  readonly forward?: (
+    workerId: string,
+    method: string,
+    path: string,
+    signal: AbortSignal,
+  ) => Promise<{ status: number; body: string }>;
 }
 
 type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+async function plainForward(workerId: string, method: string, path: string, signal: AbortSignal) {
+  const res = await fetch(`http://${workerId}${path}`, { method, signal });
+  return { status: res.status, body: await res.text().catch(() => '') };
+}
 
 const RESTART_BACKOFF_MAX_MS = 60_000;
 const KAFKA_CHECK_INTERVAL_MS = 10_000;
@@ -906,10 +918,11 @@ export class Worker implements Herder {
   }
 
   private async forwardOnce(workerId: string, name: string, task: number): Promise<void> {
-    const url = `http://${workerId}/connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
-    let res: Response;
+    const path = `/connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
+    const forward = this.opts.forward ?? plainForward;
+    let res: { status: number; body: string };
     try {
-      res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(this.cfg.shutdownTimeoutMs + 10_000) });
+      res = await forward(workerId, 'POST', path, AbortSignal.timeout(this.cfg.shutdownTimeoutMs + 10_000));
     } catch (err) {
       throw new FerryError(
         'CONFLICT',
@@ -917,10 +930,9 @@ export class Worker implements Herder {
       );
     }
     if (res.status >= 300) {
-      const body = await res.text().catch(() => '');
       throw new FerryError(
         res.status === 404 ? 'NOT_FOUND' : 'CONFLICT',
-        `Worker ${workerId}, which runs task ${name}-${task}, answered ${res.status}: ${body.slice(0, 300)}; retry shortly`,
+        `Worker ${workerId}, which runs task ${name}-${task}, answered ${res.status}: ${res.body.slice(0, 300)}; retry shortly`,
       );
     }
   }

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { ConfigError } from '../../../runtime/api';
 import { parseWorkerConfig, unusedFerryEnv } from '../../../runtime/config';
 
@@ -20,9 +19,9 @@ describe('parseWorkerConfig', () => {
     expect(c).toMatchObject({
       bootstrapServers: 'localhost:9092',
       groupId: 'connect-cluster',
-      restHost: '0.0.0.0',
+      restHost: '127.0.0.1',
       restPort: 8083,
-      advertisedHost: hostname(),
+      advertisedHost: '127.0.0.1',
       advertisedPort: 8083,
       configTopic: 'connect-configs',
       offsetsTopic: 'connect-offsets',
@@ -39,7 +38,11 @@ describe('parseWorkerConfig', () => {
       producerOverrides: {},
       consumerOverrides: {},
       adminOverrides: {},
+      restMaxBodyBytes: 1048576,
+      restAllowedHosts: [],
     });
+    expect(c.restAuth).toBeUndefined();
+    expect(c.restTls).toBeUndefined();
     expect(c.converterDefaults).toEqual({
       'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
       'value.converter': 'io.confluent.connect.avro.AvroConverter',
@@ -203,5 +206,46 @@ describe('parseWorkerConfig', () => {
   it('never prints a secret in an error', () => {
     const issues = issuesOf({ 'producer.sasl.password': { nested: true }, 'bogus.password': 'hunter2' }, registry);
     expect(JSON.stringify(issues)).not.toContain('hunter2');
+  });
+
+  describe('REST security settings', () => {
+    it('resolves auth, TLS, body limit and allowed hosts, from the file or FERRY_* variables', () => {
+      const c = parseWorkerConfig(
+        {
+          rest: {
+            auth: { basic: { file: '/etc/ferry/htpasswd' }, internal: { token: 'internal-0123456789' } },
+            ssl: { 'key.file': '/k.pem', 'cert.file': '/c.pem', 'ca.file': '/ca.pem' },
+            'allowed.hosts': 'Ferry.example, localhost',
+          },
+        },
+        { ...registry, FERRY_REST_SSL_CLIENT_AUTHENTICATION: 'required', FERRY_REST_MAX_BODY_BYTES: '4096' },
+      );
+      expect(c.restAuth).toEqual({
+        basicFile: '/etc/ferry/htpasswd',
+        bearerTokens: [],
+        internalToken: 'internal-0123456789',
+      });
+      expect(c.restTls).toEqual({ keyFile: '/k.pem', certFile: '/c.pem', caFile: '/ca.pem', clientAuth: 'required' });
+      expect(c.restMaxBodyBytes).toBe(4096);
+      expect(c.restAllowedHosts).toEqual(['ferry.example', 'localhost']);
+    });
+
+    it('refuses a half-configured HTTPS listener and client authentication without a CA', () => {
+      expect(issuesOf({ 'rest.ssl.key.file': '/k.pem' }, registry)).toEqual([
+        { key: 'rest.ssl.cert.file', message: 'must be set with rest.ssl.key.file' },
+      ]);
+      expect(
+        issuesOf(
+          { 'rest.ssl.key.file': '/k', 'rest.ssl.cert.file': '/c', 'rest.ssl.client.authentication': 'requested' },
+          registry,
+        ),
+      ).toEqual([{ key: 'rest.ssl.client.authentication', message: expect.stringMatching(/rest\.ssl\.ca\.file/) }]);
+    });
+
+    it('never prints a bearer token it refuses', () => {
+      const issues = issuesOf({ 'rest.auth.bearer.tokens': 'short-secret-tk' }, registry);
+      expect(issues.map((i) => i.key)).toEqual(['rest.auth.bearer.tokens']);
+      expect(JSON.stringify(issues)).not.toContain('short-secret-tk');
+    });
   });
 });

@@ -469,7 +469,10 @@ describe('REST API', () => {
         '/connectors',
         JSON.stringify({ name: 'x', config: { a: 'x'.repeat(6_000_000) } }),
       );
-      expect(big.body).toEqual({ error_code: 413, message: 'request entity too large' });
+      expect(big.body).toEqual({
+        error_code: 413,
+        message: 'Request body larger than 1048576 bytes (rest.max.body.bytes)',
+      });
       const charset = await fetch(`${h.url}/connectors`, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=latin9' },
