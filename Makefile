@@ -5,7 +5,7 @@ STACK := deploy/local/stack.sh
 NODE_STAMP := node_modules/.ferry-installed
 N ?= 3
 
-.PHONY: setup up down env status build run test test-unit test-integration bench lint workers clean
+.PHONY: setup up down env status build run test test-unit test-integration bench chaos lint workers clean
 
 setup: $(NODE_STAMP)
 	@bash $(STACK) setup
@@ -46,6 +46,10 @@ test-integration: up build
 
 bench: up build
 	@eval "$$(bash $(STACK) env)" && node test/bench/run.js
+
+# The fault matrix's long profile (docs/reliability.md): an hour or more; starts its own Kafka and Mosquitto.
+chaos: up build
+	@eval "$$(bash $(STACK) env)" && node test/chaos/run.js --profile long $(if $(DOCS),--docs)
 
 workers: up build
 	@eval "$$(bash $(STACK) env)" && bash deploy/local/workers.sh $(N)
