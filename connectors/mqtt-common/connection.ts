@@ -12,6 +12,7 @@ import {
 } from '../../runtime/api';
 import { mqttConnectionConfig } from './config';
 import { readSettingFile } from './setting-file';
+import { mqttConnectIdIssues } from './limits';
 import { parseServerUris, type ServerUri } from './server-uri';
 
 const TLS_FILE_KEYS = ['mqtt.ssl.ca', 'mqtt.ssl.cert', 'mqtt.ssl.key'] as const;
@@ -61,6 +62,7 @@ export function validateMqttConnection(values: ConfigValues): ConfigIssue[] {
       message: 'TLS files are configured but no URI uses mqtts:// or ssl://',
     });
   }
+  issues.push(...mqttConnectIdIssues(values));
   const base = intValue(values, 'mqtt.reconnect.backoff.ms');
   const max = intValue(values, 'mqtt.reconnect.backoff.max.ms');
   if (max < base) {

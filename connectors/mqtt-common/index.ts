@@ -12,3 +12,4 @@ export { validateTopicFilter, validatePublishTopic } from './topics';
 export { compileTemplate, resolvePath, type Template, type TemplatePath } from './template';
 export { jsonText, placeholderText } from './json-text';
 export { readSettingFile, MAX_SETTING_FILE_BYTES } from './setting-file';
+export { MQTT_STRING_MAX_BYTES, mqttConnectIdIssues, mqttSubscriptionIssues } from './limits';

@@ -18,6 +18,7 @@ import {
 import {
   compileTemplate,
   mqttConnectionConfig,
+  mqttSubscriptionIssues,
   readSettingFile,
   validateMqttConnection,
   validateTopicFilter,
@@ -197,6 +198,11 @@ export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: V
         message: `"${filter}" is already a shared subscription; with tasks.max > 1 Ferry adds $share/<group>/ itself`,
       });
     }
+  }
+  if (tasksMax > 1) {
+    const group = configString(values, 'mqtt.share.group');
+    const groupName = shareGroupName(group ?? configString(values, 'name') ?? '');
+    issues.push(...mqttSubscriptionIssues(filters, groupName, group !== undefined ? 'mqtt.share.group' : 'name'));
   }
   const qos = configNumber(values, 'mqtt.qos') ?? 1;
   if (![0, 1, 2].includes(qos)) issues.push({ key: 'mqtt.qos', message: `${qos} is not a QoS: use 0, 1 or 2` });

@@ -95,6 +95,8 @@ export interface SessionEvents {
   subscribed: [info: { topics: string[] }];
   /** A subscription the broker refused (SUBACK failure code). */
   subscribeFailed: [info: { topic: string; code: number }];
+  /** The session cannot work with these options (a packet that cannot be encoded); it has stopped. */
+  failed: [err: Error];
 }
 
 /** Connection state, for status and tests. */
@@ -467,8 +469,24 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private write(packet: Packet): void {
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
+    let bytes: Buffer;
+    try {
+      bytes = mqttPacket.generate(packet, { protocolVersion: this.opts.protocolVersion });
+    } catch (err) {
+      // A packet the codec cannot encode (a string over MQTT's 65,535 bytes): every reconnect would fail the same
+      // way, so the session gives up and the task fails with the reason.
+      this.giveUp(new Error(`cannot encode the MQTT ${packet.cmd} packet: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
     this.lastWriteMs = Date.now();
-    socket.write(mqttPacket.generate(packet, { protocolVersion: this.opts.protocolVersion }));
+    socket.write(bytes);
+  }
+
+  private giveUp(err: Error): void {
+    if (this.stateNo === 'stopped') return;
+    this.lastErr = err;
+    void this.stop();
+    this.emit('failed', err);
   }
 
   private startKeepalive(keepaliveSeconds: number): void {

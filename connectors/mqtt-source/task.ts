@@ -7,6 +7,7 @@ import {
   type Logger,
   type SourceTask,
   type SourceTaskContext,
+  TaskFailedError,
 } from '../../runtime/api';
 import { mqttClientOptions, taskClientId } from '../mqtt-common';
 import {
@@ -146,6 +147,10 @@ export class MqttSourceTask implements SourceTask {
     session.on('subscribeFailed', ({ topic, code }) => {
       log.error({ topic, code }, 'the broker refused a subscription');
       ctx.metrics.count('subscribe_errors');
+    });
+    session.on('failed', (err) => {
+      log.error({ err: err.message, clientId }, 'the MQTT session cannot go on');
+      ctx.fail(new TaskFailedError(err.message, { cause: err }));
     });
     session.on('acknowledged', (n) => {
       ctx.metrics.count('acknowledged', n);
