@@ -9,6 +9,7 @@ import {
 import type { ConfigInfos, ConfigKeyInfo, ConfigValueInfo } from '../herder/types';
 import type { PluginRegistry } from '../plugins';
 import { COMMON_GROUP, COMMON_WIDTHS, commonProperties, parseConnectorConfig } from './connector-config';
+import { DEFAULT_LIMITS, connectorNameIssues, kafkaIdIssues, tasksMaxIssues, type ConnectorLimits } from './limits';
 import { connectTypeOf } from './messages';
 import { scrubResolved } from '../config-providers';
 import { HIDDEN, isPlaceholder, secretKeys } from './secrets';
@@ -129,6 +130,19 @@ export async function resolveForValidation(
 }
 
 /**
+ * What the operator's limits allow (docs/security.md): the name's length and characters, `tasks.max`, and the ids
+ * the runtime derives from the name. Checked only here, on the way in: a connector stored before a limit was
+ * lowered keeps running.
+ */
+function limitIssues(plugin: ConnectorPlugin, raw: RawConfig, limits: ConnectorLimits): ConfigIssue[] {
+  const name = raw.name ?? '';
+  const issues = [...connectorNameIssues(name), ...tasksMaxIssues(raw, limits)];
+  // The sink's consumer group is `connect-<name>` (the worker's sinkGroup).
+  if (plugin.type === 'sink') issues.push(...kafkaIdIssues('name', 'consumer group id', `connect-${name}`));
+  return issues;
+}
+
+/**
  * Connect's validate body for a config: every defined key (common, pipeline, plugin) with its value and errors.
  * Placeholders are checked resolved (`resolution`, from resolveForValidation) but shown as written; secrets are
  * shown as `[hidden]`; no message carries a resolved value. Issues on keys no definition covers still get an
@@ -144,6 +158,7 @@ export function validateConnectorConfig(
   const issues: ConfigIssue[] = [...resolution.issues];
   const resolved = resolution.resolved;
   issues.push(...parseConnectorConfig(plugin, resolved).issues);
+  issues.push(...limitIssues(plugin, resolved, hooks.limits ?? DEFAULT_LIMITS));
   try {
     issues.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
   } catch (err) {

@@ -28,3 +28,12 @@ export type { RestAuthSettings, RestTlsSettings, WorkerConfig } from './worker-c
 export { noPipelineHooks } from './types';
 export type { PipelineHooks, PipelineConfigKey } from './types';
 export { renderConfigReference } from './reference';
+export {
+  DEFAULT_LIMITS,
+  assertRoomForConnector,
+  CONNECTOR_NAME_MAX_LENGTH,
+  connectorNameIssues,
+  kafkaIdIssues,
+  tasksMaxIssues,
+} from './limits';
+export type { ConnectorLimits } from './limits';

@@ -1,4 +1,5 @@
 import type { ConfigIssue, ConfigProperty, RawConfig } from '../api';
+import type { ConnectorLimits } from './limits';
 
 /** A configuration key the pipeline (converters, transforms, predicates, errors.*) defines for a connector. */
 export interface PipelineConfigKey {
@@ -18,6 +19,8 @@ export interface PipelineHooks {
   readonly pipelineConfigKeys: (raw: RawConfig) => PipelineConfigKey[];
   /** The worker's converter defaults (`key.converter`, `value.converter`… with sub-keys). */
   readonly converterDefaults?: RawConfig;
+  /** The worker's `limits.*` settings; the defaults when absent. */
+  readonly limits?: ConnectorLimits;
 }
 
 /** Hooks that add nothing: validation of the plugin's own and the common keys only. */

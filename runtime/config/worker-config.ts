@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue, type ConfigProperty, type RawConfig } fr
 import workerSchema from '../../schemas/json/worker-config.schema.json';
 import { ajv } from './ajv';
 import { prepareValues } from './connector-config';
+import type { ConnectorLimits } from './limits';
 import { issueMessage } from './messages';
 import { looksSecret } from './secrets';
 
@@ -45,6 +46,8 @@ export interface WorkerConfig {
   producerOverrides: Record<string, string>;
   consumerOverrides: Record<string, string>;
   adminOverrides: Record<string, string>;
+  /** `limits.*`: caps on what the REST API may store and what one connector may create. */
+  limits: ConnectorLimits;
 }
 
 /** File paths are read by the REST layer at startup; parsing stays free of I/O. */
@@ -234,6 +237,10 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     producerOverrides: overrides('producer.'),
     consumerOverrides: overrides('consumer.'),
     adminOverrides: overrides('admin.'),
+    limits: {
+      tasksMax: num('limits.tasks.max'),
+      connectorsMax: num('limits.connectors.max'),
+    },
   };
 }
 

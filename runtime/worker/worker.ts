@@ -1,6 +1,7 @@
 import type { ConnectorContext, ConnectorPlugin, Logger, OffsetMap, RawConfig } from '../api';
 import { ConfigError, FerryError, errorTrace } from '../api';
 import {
+  assertRoomForConnector,
   configKeyInfos,
   invalidConfigError,
   keepHiddenSecrets,
@@ -141,6 +142,7 @@ export class Worker implements Herder {
       validatePipelineConfig: opts.pipeline.validatePipelineConfig,
       pipelineConfigKeys: opts.pipeline.pipelineConfigKeys,
       converterDefaults: this.cfg.converterDefaults,
+      limits: this.cfg.limits,
     };
   }
 
@@ -349,7 +351,8 @@ export class Worker implements Herder {
   private async updateTaskConfigs(rt: ConnectorRuntime, stored: ConnectorState): Promise<boolean> {
     if (!rt.instance) return false;
     const resolved = await this.opts.pipeline.resolveConfigProviders(stored.config);
-    const max = Math.max(1, Number(resolved['tasks.max'] ?? '1') || 1);
+    // A connector stored before limits.tasks.max was lowered runs with the cap, never with what it asked for.
+    const max = Math.min(this.cfg.limits.tasksMax, Math.max(1, Number(resolved['tasks.max'] ?? '1') || 1));
     let generated: RawConfig[];
     try {
       generated = rt.instance.taskConfigs(max).slice(0, max);
@@ -770,6 +773,7 @@ export class Worker implements Herder {
     if (this.configs.get(name)) throw new FerryError('ALREADY_EXISTS', `Connector ${name} already exists`);
     const full = { ...config, name };
     await this.validateOrThrow(full);
+    assertRoomForConnector(this.configs.names().length, this.cfg.limits);
     await this.configs.putConnector(name, full, initialState);
     return this.info(name, this.configs.get(name)!);
   }
@@ -779,6 +783,7 @@ export class Worker implements Herder {
     const prev = this.configs.get(name);
     const incoming = keepHiddenSecrets(this.pluginOf(config), prev?.config, { ...config, name });
     await this.validateOrThrow(incoming);
+    if (!prev) assertRoomForConnector(this.configs.names().length, this.cfg.limits);
     await this.configs.putConnector(name, incoming);
     return { created: !prev, info: this.info(name, this.configs.get(name)!) };
   }

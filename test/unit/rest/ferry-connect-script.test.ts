@@ -62,15 +62,16 @@ describe('deploy/scripts/ferry-connect', () => {
     // Pretty-printed, not one line.
     expect(created.stdout.split('\n').length).toBeGreaterThan(5);
 
+    // Connector names are letters, digits, '.', '_' and '-' (docs/rest-api.md), so a name needs no URL escaping.
     const flat = await ferry(
       ['create', '-'],
-      JSON.stringify({ name: 'my sink/1', 'connector.class': 'LogSink', topics: 'a' }),
+      JSON.stringify({ name: 'my-sink.1', 'connector.class': 'LogSink', topics: 'a' }),
     );
     expect([flat.code, flat.stderr]).toEqual([0, '']);
-    expect(json(await ferry(['get', 'my sink/1']))).toMatchObject({ name: 'my sink/1', type: 'sink' });
+    expect(json(await ferry(['get', 'my-sink.1']))).toMatchObject({ name: 'my-sink.1', type: 'sink' });
 
-    expect(json(await ferry(['list']))).toEqual(['my sink/1', 's1']);
-    expect(Object.keys(json(await ferry(['list', '--status', '--info'])) as object)).toEqual(['my sink/1', 's1']);
+    expect(json(await ferry(['list']))).toEqual(['my-sink.1', 's1']);
+    expect(Object.keys(json(await ferry(['list', '--status', '--info'])) as object)).toEqual(['my-sink.1', 's1']);
     expect(json(await ferry(['config', 's1']))).toMatchObject({ topic: 'c' });
     expect(
       json(await ferry(['put-config', 's1', file('put.json', { 'connector.class': 'CounterSource', topic: 'd' })])),
