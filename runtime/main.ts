@@ -3,6 +3,7 @@ import './quiet-debug';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './api';
+import { ProcessGuard } from './containment';
 import { parseWorkerConfig, unusedFerryEnv, type WorkerConfig } from './config';
 import { createRootLogger, LoggerRegistry } from './logging';
 import { Metrics } from './metrics';
@@ -141,6 +142,14 @@ async function runWorker(
     return 2;
   }
   const metrics = new Metrics();
+  // Errors that escape every handler: one a task caused fails that task; any other ends the process, as Node would.
+  const guard = new ProcessGuard({
+    logger: loggers.logger('ferry.guard'),
+    registry: metrics.registry,
+    onUnattributed: () => process.exit(1),
+  });
+  process.on('uncaughtException', guard.uncaughtException);
+  process.on('unhandledRejection', guard.unhandledRejection);
   const registry = new PluginRegistry(builtinPlugins);
   // Off unless the operator lists what placeholders may read: a REST caller must not read the worker's files or env.
   const providers = new ConfigProviders(cfg.configProviders);

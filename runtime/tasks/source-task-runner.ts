@@ -222,7 +222,8 @@ export class SourceTaskRunner {
     try {
       item.done(err);
     } catch (e) {
-      this.deps.logger.error({ err: e }, 'source task callback threw');
+      // The task's own completion code failed (e.g. writing the MQTT ack): it cannot be trusted to go on.
+      this.fail(e instanceof Error ? e : new Error(String(e)));
     }
     if (this.inFlight < POLL_MAX_IN_FLIGHT / 2 && this.idleWaiters.length > 0) {
       for (const w of this.idleWaiters.splice(0)) w();

@@ -31,6 +31,7 @@ import type {
   TaskInfo,
   TaskStateInfo,
 } from '../herder/types';
+import { runInTaskScope } from '../containment';
 import { DataProducer, KafkaAdmin, topicMetadata, type LogRecord } from '../kafka';
 import type { Metrics } from '../metrics';
 import type { PipelineContext, PipelinePluginInfo, SinkPipeline, SourcePipeline } from '../pipeline/types';
@@ -428,7 +429,18 @@ export class Worker implements Herder {
     }
   }
 
-  private async startTask(rt: ConnectorRuntime, t: TaskRuntime, stored: RawConfig): Promise<void> {
+  /**
+   * Everything the task starts runs in its scope (runtime/containment): an error that escapes the task's own
+   * handling fails this task, not the worker process.
+   */
+  private startTask(rt: ConnectorRuntime, t: TaskRuntime, stored: RawConfig): Promise<void> {
+    const fail = (err: Error): void => {
+      if (rt.tasks.get(t.id) === t) this.taskFailed(rt, t, err);
+    };
+    return runInTaskScope({ connector: rt.name, task: t.id, fail }, () => this.startTaskInScope(rt, t, stored));
+  }
+
+  private async startTaskInScope(rt: ConnectorRuntime, t: TaskRuntime, stored: RawConfig): Promise<void> {
     const name = rt.name;
     const logger = this.logger.child({ connector: name, task: t.id });
     try {
