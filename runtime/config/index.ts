@@ -16,7 +16,15 @@ export {
   invalidConfigError,
 } from './config-infos';
 export { connectTypeOf } from './messages';
-export { HIDDEN, secretKeys, maskSecrets, keepHiddenSecrets, isPlaceholder, looksSecret } from './secrets';
+export {
+  HIDDEN,
+  secretKeys,
+  maskSecrets,
+  keepHiddenSecrets,
+  workerSettingsFor,
+  isPlaceholder,
+  looksSecret,
+} from './secrets';
 export {
   parseWorkerConfig,
   unusedFerryEnv,

@@ -1,4 +1,5 @@
 import type { ConfigIssue, RawConfig } from '../api';
+import { workerSettingsFor } from '../config/secrets';
 import { findConverter, type Converter, type ConverterDefinition } from '../converters';
 import type { WorkerConverterDefaults } from './types';
 
@@ -46,7 +47,8 @@ export function chooseConverter(
   if (role === 'header' && !definition.headerConverter) {
     issues.push({ key: classKey, message: `'${name}' cannot be used as a header converter` });
   }
-  const settings = { ...prefixed(defaults, prefix), ...prefixed(raw, prefix) };
+  const ownSettings = prefixed(raw, prefix);
+  const settings = { ...workerSettingsFor(prefixed(defaults, prefix), ownSettings), ...ownSettings };
   for (const issue of definition.validate(settings, role === 'key')) {
     issues.push({ key: `${prefix}${issue.key}`, message: issue.message });
   }

@@ -808,7 +808,7 @@ export class Worker implements Herder {
         `Connector name configuration (${String(patch.name)}) doesn't match connector name in the URL (${name})`,
       );
     const merged: Record<string, string> = { ...prev.config };
-    const kept = keepHiddenSecrets(this.pluginOf({ ...prev.config }), prev.config, patch);
+    const kept = keepHiddenSecrets(this.pluginOf({ ...prev.config }), prev.config, patch, 'patch');
     for (const [k, v] of Object.entries(kept)) {
       if (v === null) delete merged[k];
       else merged[k] = v;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../runtime/api';
-import { keepHiddenSecrets, maskSecrets, secretKeys } from '../../../runtime/config';
+import { keepHiddenSecrets, maskSecrets, secretKeys, workerSettingsFor } from '../../../runtime/config';
 import { counterSource } from './test-plugins';
 
 describe('secrets', () => {
@@ -64,6 +64,78 @@ describe('secrets', () => {
     expect(keepHiddenSecrets(counterSource, stored, { 'api.password': null, topic: 'x' })).toEqual({
       'api.password': null,
       topic: 'x',
+    });
+  });
+
+  describe('a stored secret stays with its endpoint', () => {
+    const mqtt = {
+      name: 'm1',
+      'mqtt.server.uri': 'mqtt://broker.internal:1883',
+      'mqtt.username': 'ferry',
+      'mqtt.password': 'broker-pw',
+      'value.converter.schema.registry.url': 'http://registry.internal:8081',
+      'value.converter.basic.auth.user.info': 'reg:pw',
+    };
+    const keysRefused = (fn: () => unknown): string[] => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.key);
+      }
+      return [];
+    };
+
+    it('keeps "[hidden]" while the endpoint is unchanged, refuses it once the endpoint moves', () => {
+      const masked = maskSecrets(counterSource, mqtt);
+      expect(keepHiddenSecrets(counterSource, mqtt, masked)).toEqual(mqtt);
+      const moved = { ...masked, 'mqtt.server.uri': 'mqtt://attacker.example:1883' };
+      expect(keysRefused(() => keepHiddenSecrets(counterSource, mqtt, moved))).toEqual(['mqtt.password']);
+      const registryMoved = { ...masked, 'value.converter.schema.registry.url': 'http://attacker.example' };
+      expect(keysRefused(() => keepHiddenSecrets(counterSource, mqtt, registryMoved))).toEqual([
+        'value.converter.basic.auth.user.info',
+      ]);
+      // With the real value the move is the caller's own business.
+      expect(keepHiddenSecrets(counterSource, mqtt, { ...moved, 'mqtt.password': 'new-pw' })['mqtt.password']).toBe(
+        'new-pw',
+      );
+    });
+
+    it('refuses a PATCH that moves an endpoint its stored secrets would follow', () => {
+      const patch = { 'mqtt.server.uri': 'mqtt://attacker.example:1883' };
+      try {
+        keepHiddenSecrets(counterSource, mqtt, patch, 'patch');
+        throw new Error('accepted');
+      } catch (err) {
+        expect((err as ConfigError).issues).toEqual([
+          {
+            key: 'mqtt.password',
+            message:
+              'the stored secret is kept only while mqtt.server.uri is unchanged; send the real value of mqtt.password with the new mqtt.server.uri',
+          },
+        ]);
+      }
+      expect(
+        keysRefused(() => keepHiddenSecrets(counterSource, mqtt, { ...patch, 'mqtt.password': '[hidden]' }, 'patch')),
+      ).toEqual(['mqtt.password']);
+      expect(keepHiddenSecrets(counterSource, mqtt, { ...patch, 'mqtt.password': 'new' }, 'patch')).toEqual({
+        ...patch,
+        'mqtt.password': 'new',
+      });
+      expect(keepHiddenSecrets(counterSource, mqtt, { 'mqtt.qos': '2' }, 'patch')).toEqual({ 'mqtt.qos': '2' });
+    });
+  });
+
+  it("gives a connector the worker's registry credentials only for the worker's registry", () => {
+    const worker = {
+      'schema.registry.url': 'http://registry:8081',
+      'basic.auth.user.info': 'w:pw',
+      'auto.register.schemas': 'true',
+    };
+    expect(workerSettingsFor(worker, {})).toEqual(worker);
+    expect(workerSettingsFor(worker, { 'schema.registry.url': 'http://registry:8081' })).toEqual(worker);
+    expect(workerSettingsFor(worker, { 'schema.registry.url': 'http://attacker:8081' })).toEqual({
+      'schema.registry.url': 'http://registry:8081',
+      'auto.register.schemas': 'true',
     });
   });
 });
