@@ -1,4 +1,5 @@
 import { BASE64_HEADER_SUFFIX, TaskFailedError, UnavailableError, errorTrace, headerBytesFit } from '../api';
+import { scrubResolved } from '../config-providers';
 import type { KafkaHeader, PipelineContext, ProducerRecord } from './types';
 import type { ErrorPolicy, Stage } from './error-policy';
 
@@ -209,8 +210,9 @@ export class ErrorHandler {
       h('stage', failure.stage),
       h('class.name', failure.className),
       h('exception.class.name', cause instanceof Error ? cause.name : typeof cause),
-      h('exception.message', cause instanceof Error ? cause.message : String(cause)),
-      h('exception.stacktrace', errorTrace(cause)),
+      // An exception may quote a value a config provider resolved: dead-letter readers do not get it.
+      h('exception.message', scrubResolved(cause instanceof Error ? cause.message : String(cause))),
+      h('exception.stacktrace', scrubResolved(errorTrace(cause))),
     );
     return out;
   }

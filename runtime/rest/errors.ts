@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { FerryError, type Logger } from '../api';
+import { scrubResolved } from '../config-providers';
 
 /** Connect's error body. */
 export interface ErrorMessage {
@@ -86,7 +87,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     }
     const { status, body, headers } = errorResponse(err, logger);
     for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
-    res.status(status).json(body);
+    // Last line of defence: a message built from a resolved placeholder never reaches the client.
+    res.status(status).json({ ...body, message: scrubResolved(body.message) });
   };
 }
 
