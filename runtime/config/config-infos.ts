@@ -157,13 +157,16 @@ export function validateConnectorConfig(
   const plugin = pluginFor(registry, raw);
   const issues: ConfigIssue[] = [...resolution.issues];
   const resolved = resolution.resolved;
-  issues.push(...parseConnectorConfig(plugin, resolved).issues);
-  issues.push(...limitIssues(plugin, resolved, hooks.limits ?? DEFAULT_LIMITS));
+  const checks: ConfigIssue[] = [...parseConnectorConfig(plugin, resolved).issues];
+  checks.push(...limitIssues(plugin, resolved, hooks.limits ?? DEFAULT_LIMITS));
   try {
-    issues.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
+    checks.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
   } catch (err) {
-    issues.push({ key: 'transforms', message: `Pipeline validation failed: ${(err as Error).message}` });
+    checks.push({ key: 'transforms', message: `Pipeline validation failed: ${(err as Error).message}` });
   }
+  // A key whose placeholder could not be resolved was checked as written: only the resolution problem is news.
+  const unresolved = new Set(resolution.issues.map((i) => i.key));
+  issues.push(...checks.filter((i) => !unresolved.has(i.key)));
 
   const defs = definitions(plugin, hooks, resolved, 'all');
   const defined = new Set(defs.map((d) => d.key));
