@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { unitKey, unitsOf, type Unit } from '../../../runtime/cluster';
 import { DataProducer, KafkaAdmin } from '../../../runtime/kafka';
-import { uniqueId } from '../../helpers/ids';
-import { DedicatedService, stackEnv } from '../../helpers/stack';
+import { DedicatedService, eventually, silentLogger, stackEnv, uniqueId } from '../../helpers';
 
 /*
  * Cluster membership against the real broker, one member per child process (member-process.js), so that kill -9
@@ -30,8 +29,6 @@ interface Report {
   owned: string[];
   stateOffset: number;
 }
-
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 class Member {
   readonly reports: Report[] = [];
@@ -102,12 +99,11 @@ function settled(members: Member[]): boolean {
 
 async function waitFor(what: string, pred: () => boolean, limitMs: number, members: Member[]): Promise<number> {
   const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > limitMs) {
-      const detail = members.map((m) => `${m.id}: ${JSON.stringify(m.latest())}\n${m.log().slice(-3000)}`).join('\n');
-      throw new Error(`timed out after ${limitMs} ms waiting for ${what}\n${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await eventually(pred, { what, timeoutMs: limitMs, intervalMs: 25 });
+  } catch (err) {
+    const detail = members.map((m) => `${m.id}: ${JSON.stringify(m.latest())}\n${m.log().slice(-3000)}`).join('\n');
+    throw new Error(`${(err as Error).message}\n${detail}`);
   }
   return Date.now() - t0;
 }
@@ -241,7 +237,7 @@ describe('cluster membership through the group coordinator (3 worker processes)'
 
     // A deposed leader (the killed one) publishes late: nobody applies it.
     const generation = four[0]!.latest()!.generation;
-    const producer = new DataProducer({ 'bootstrap.servers': stackEnv().kafka }, silent);
+    const producer = new DataProducer({ 'bootstrap.servers': stackEnv().kafka }, silentLogger);
     await producer.start();
     const writeState = (key: string, value: unknown): Promise<number | undefined> =>
       producer.sendAsync({

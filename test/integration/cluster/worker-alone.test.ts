@@ -2,9 +2,15 @@
  * A worker alone is a cluster of one: when its Kafka goes away for longer than the session timeout it gives its
  * tasks up (it cannot tell whether another worker took them), and it must run them again once Kafka is back.
  */
-import { DedicatedService } from '../../helpers/stack';
-import { uniqueId } from '../../helpers/ids';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  DedicatedService,
+  eventually,
+  freshCluster,
+  rest,
+  startWorker,
+  uniqueId,
+  type WorkerHandle,
+} from '../../helpers';
 
 jest.setTimeout(400_000);
 
@@ -37,7 +43,7 @@ describe('a single worker whose Kafka is away for longer than the session timeou
       const s = await rest(w!.url, 'GET', `/connectors/${name}/status`);
       return s.body?.tasks?.length === 2 && s.body.tasks.every((t: { state: string }) => t.state === 'RUNNING');
     };
-    await eventually(running, 120_000, 'both tasks RUNNING');
+    await eventually(running, { what: 'both tasks RUNNING', timeoutMs: 120_000 });
 
     const mark = w.output().length;
     await kafka.down();
@@ -54,8 +60,7 @@ describe('a single worker whose Kafka is away for longer than the session timeou
           .filter((l) => l.includes('"msg":"task running"')).length;
         return started >= 2 ? running() : Promise.resolve(false);
       },
-      180_000,
-      'both tasks running again after Kafka returned',
+      { what: 'both tasks running again after Kafka returned', timeoutMs: 180_000 },
     );
     console.log(`a worker alone ran its tasks again ${Date.now() - upAt} ms after Kafka was back`);
   });

@@ -5,10 +5,17 @@
  * Times are printed (console.log), never asserted.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import Kafka from 'node-rdkafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  eventually,
+  freshCluster,
+  KafkaReader,
+  rest,
+  stackEnv,
+  startWorker,
+  uniqueId,
+  type KafkaRecord,
+  type WorkerHandle,
+} from '../../helpers';
 
 jest.setTimeout(900_000);
 
@@ -60,7 +67,7 @@ async function settled(live: WorkerHandle[], expected: number): Promise<Map<stri
 
 async function waitSettled(live: WorkerHandle[], what: string): Promise<{ tasks: Map<string, TaskView>; ms: number }> {
   const t0 = Date.now();
-  const tasks = await eventually(() => settled(live, COUNTER_TASKS + MQTT_TASKS), 120_000, what);
+  const tasks = await eventually(() => settled(live, COUNTER_TASKS + MQTT_TASKS), { what: what, timeoutMs: 120_000 });
   return { tasks, ms: Date.now() - t0 };
 }
 
@@ -113,40 +120,24 @@ class Publisher {
   }
 }
 
+/** The sequence numbers among `records` (the warm-up messages are not numbers). */
+function sequenceOf(records: readonly KafkaRecord[]): number[] {
+  return records.map((r) => Number(r.value?.toString())).filter((v) => Number.isInteger(v));
+}
+
 /** Reads `topic` from its beginning until every sequence number below `n` arrived (or the limit passes). */
-async function readSequence(kafka: string, topic: string, n: number, limitMs: number): Promise<number[]> {
-  const consumer = new Kafka.KafkaConsumer(
-    {
-      'group.id': uniqueId('cluster-read'),
-      'bootstrap.servers': kafka,
-      'enable.auto.commit': false,
-      'topic.metadata.refresh.interval.ms': 500,
-    },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) =>
-    consumer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
-  );
-  const seen: number[] = [];
-  const distinct = new Set<number>();
+async function readSequence(kafka: string, topic: string, n: number, timeoutMs: number): Promise<number[]> {
+  const reader = new KafkaReader(kafka, topic);
+  await reader.start();
   try {
-    consumer.subscribe([topic]);
-    const deadline = Date.now() + limitMs;
-    while (distinct.size < n && Date.now() < deadline) {
-      const batch = await new Promise<Kafka.Message[]>((resolve) =>
-        consumer.consume(500, (err, msgs) => resolve(err ? [] : msgs)),
-      );
-      for (const m of batch) {
-        const v = Number(m.value?.toString());
-        if (!Number.isInteger(v)) continue; // the warm-up messages
-        seen.push(v);
-        distinct.add(v);
-      }
-    }
+    // At the limit, the caller's list of missing numbers says more than a timeout would: read what is there.
+    await reader
+      .until((records) => new Set(sequenceOf(records)).size >= n, { what: `${n} sequence numbers`, timeoutMs })
+      .catch(() => undefined);
   } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    await reader.stop();
   }
-  return seen;
+  return sequenceOf(reader.records);
 }
 
 describe('workers form a cluster (3 worker processes, real broker and Mosquitto)', () => {
@@ -199,7 +190,10 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
       },
     });
     expect(created.status).toBe(201);
-    const spread = await eventually(() => settled(live, COUNTER_TASKS), 120_000, '6 counter tasks RUNNING 2/2/2');
+    const spread = await eventually(() => settled(live, COUNTER_TASKS), {
+      what: '6 counter tasks RUNNING 2/2/2',
+      timeoutMs: 120_000,
+    });
     console.log(`6 tasks on 3 workers: ${JSON.stringify([...load(spread)])}`);
     expect([...load(spread).values()]).toEqual([2, 2, 2]);
 
@@ -232,8 +226,7 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
         const withCount = (res.body?.offsets ?? []) as unknown[];
         return withCount.length > 0;
       },
-      90_000,
-      'the MQTT source to receive',
+      { what: 'the MQTT source to receive', timeoutMs: 90_000 },
     );
     publisher = new Publisher(pub, root);
     publisher.start();
@@ -266,8 +259,7 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
         const now = await counterOffsets(live[0]!);
         return [...offsetsBefore].every(([k, n]) => (now.get(k) ?? -1) > n) ? now : undefined;
       },
-      60_000,
-      'every counter to advance',
+      { what: 'every counter to advance', timeoutMs: 60_000 },
     );
     expect(offsetsAfter.size).toBe(COUNTER_TASKS);
 
@@ -314,11 +306,10 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
       `/connectors/${counterName}/tasks/${restartKey.split('/')[1]}/restart`,
     );
     expect(restarted.status).toBe(204);
-    await eventually(
-      () => Promise.resolve(taskEvents(runner, mark).running.includes(restartKey)),
-      60_000,
-      `${restartKey} restarted on ${idOf(runner)}`,
-    );
+    await eventually(() => taskEvents(runner, mark).running.includes(restartKey), {
+      what: `${restartKey} restarted on ${idOf(runner)}`,
+      timeoutMs: 60_000,
+    });
 
     // ---------------------------------------------------------------- nothing lost, every REST the same
     const sent = await publisher.stop();

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { uniqueId } from '../../helpers/ids';
-import { freePort, stackEnv } from '../../helpers/stack';
+import { freePort, stackEnv, uniqueId } from '../../helpers';
 import { REPO_ROOT, readRepoFile } from './tools';
 
 /**

@@ -1,8 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttSinkTask } from '../../../connectors/mqtt-sink';
-import { uniqueId } from '../../helpers/ids';
-import { DedicatedService } from '../../helpers/stack';
-import { SinkHarness, eventually, sinkRecord } from './harness';
+import { DedicatedService, eventually, uniqueId } from '../../helpers';
+import { SinkHarness, sinkRecord } from './harness';
 
 const TOTAL = 3000;
 const BATCH = 100;
@@ -81,7 +80,7 @@ describe('MQTT sink with its broker stopped mid-stream', () => {
     expect(h.pauses).toBeGreaterThanOrEqual(1);
     expect(h.resumes).toBe(h.pauses);
     expect(putsWhileDisconnected).toBeGreaterThan(0);
-    await eventually(() => seen.size === TOTAL, `all ${TOTAL} records at the subscriber`, 60_000);
+    await eventually(() => seen.size === TOTAL, { what: `all ${TOTAL} records at the subscriber`, timeoutMs: 60_000 });
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     // At least once: duplicates are allowed (resent after the restart) and reported, losses are not.
     process.stdout.write(`broker restart: ${TOTAL} acked once each, ${duplicates} delivered more than once\n`);

@@ -6,9 +6,8 @@ import {
   releaseSinkSessions,
 } from '../../../connectors/mqtt-sink';
 import { UnavailableError, type ConnectorContext } from '../../../runtime/api';
-import { uniqueId } from '../../helpers/ids';
-import { freePort, stackEnv } from '../../helpers/stack';
-import { SinkHarness, quietLogger, sinkRecord } from './harness';
+import { freePort, quietLogger, stackEnv, uniqueId } from '../../helpers';
+import { SinkHarness, sinkRecord } from './harness';
 
 /** The CONNACK's session-present flag; mqtt.js keeps the last CONNACK. */
 function sessionPresent(client: MqttClient): boolean {

@@ -9,19 +9,7 @@ import type {
   SinkTaskContext,
   TaskMetrics,
 } from '../../../runtime/api';
-
-/** A logger that keeps warnings and errors for assertions and prints nothing. */
-export function quietLogger(lines: string[] = []): Logger {
-  const logger: Logger = {
-    trace: () => undefined,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (obj, msg) => void lines.push(`WARN ${msg ?? ''} ${JSON.stringify(obj)}`),
-    error: (obj, msg) => void lines.push(`ERROR ${msg ?? ''} ${JSON.stringify(obj)}`),
-    child: () => logger,
-  };
-  return logger;
-}
+import { quietLogger } from '../../helpers';
 
 /**
  * What the runtime would give a sink task, with every call recorded: acks and rejects per record (by
@@ -120,20 +108,4 @@ export function sinkRecord(fields: {
     timestamp: fields.timestamp ?? 1_700_000_000_000,
     headers: fields.headers ?? [],
   };
-}
-
-/** Polls until `check` is true (calling `poke` before each look, if given); fails with `what` after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 30_000,
-  poke?: () => void,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    poke?.();
-    if (check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

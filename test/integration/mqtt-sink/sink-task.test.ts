@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { RecordError, TaskFailedError, SchemaBuilder, Schemas, type SinkRecord } from '../../../runtime/api';
 import { MqttSinkTask, validateSinkConfig } from '../../../connectors/mqtt-sink';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { HoldingBroker } from './fake-broker';
-import { SinkHarness, eventually, recordId, sinkRecord } from './harness';
+import { eventually, FakeMqttBroker, stackEnv, uniqueId } from '../../helpers';
+import { SinkHarness, recordId, sinkRecord } from './harness';
 
 interface Received {
   topic: string;
@@ -89,7 +87,7 @@ describe('MQTT sink task against the real Mosquitto', () => {
     await task.flush(AbortSignal.timeout(30_000));
     expect(h.acks).toEqual(new Map([...records.map((r) => [recordId(r), 1] as const)]));
     expect(h.rejects.size).toBe(0);
-    await eventually(() => sub.got.length === 2, 'both messages at the subscriber');
+    await eventually(() => sub.got.length === 2, { what: 'both messages at the subscriber' });
 
     const first = sub.got.find((m) => m.topic === `${base}/devices/d1/reboot/p0`);
     const second = sub.got.find((m) => m.topic === `${base}/devices/d2/ping/p2`);
@@ -131,7 +129,7 @@ describe('MQTT sink task against the real Mosquitto', () => {
     await task.put(records);
     await task.flush(AbortSignal.timeout(30_000));
     expect(h.acks.size).toBe(3);
-    await eventually(() => sub.got.length === 3, 'three envelope payloads');
+    await eventually(() => sub.got.length === 3, { what: 'three envelope payloads' });
     for (let i = 0; i < payloads.length; i++) {
       const m = sub.got.find((g) => g.topic === `${base}/sensors/s${i}`);
       expect(m?.payload.equals(payloads[i] as Buffer)).toBe(true);
@@ -164,7 +162,7 @@ describe('MQTT sink task against the real Mosquitto', () => {
     expect(h.rejects.get('orders/0/1')?.[0]?.message).toContain('${value.room}');
     expect(h.rejects.get('orders/0/2')?.[0]?.message).toContain('mqtt.topic');
     expect(h.counters.get('failed')).toBe(3);
-    await eventually(() => sub.got.length === 3, 'the three good records');
+    await eventually(() => sub.got.length === 3, { what: 'the three good records' });
     expect(JSON.parse(sub.got.find((g) => g.topic === `${base}/hall`)?.payload.toString() ?? '{}')).toEqual({
       room: 'hall',
       n: '1000000000000000000000000000000',
@@ -181,7 +179,7 @@ describe('MQTT sink task against the real Mosquitto', () => {
     await task.flush(AbortSignal.timeout(30_000));
     expect(h.acks.size).toBe(300);
     expect(h.duplicateAcks()).toEqual([]);
-    await eventually(() => sub.got.length === 300, 'all 300 messages');
+    await eventually(() => sub.got.length === 300, { what: 'all 300 messages' });
     expect(new Set(sub.got.map((g) => g.packet.qos))).toEqual(new Set([qos]));
     // Order per topic is kept: a topic's messages arrive in offset order.
     const byTopic = new Map<string, number[]>();
@@ -192,11 +190,11 @@ describe('MQTT sink task against the real Mosquitto', () => {
 });
 
 describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', () => {
-  let broker: HoldingBroker;
+  let broker: FakeMqttBroker;
   let task: MqttSinkTask | undefined;
 
   beforeEach(async () => {
-    broker = new HoldingBroker();
+    broker = new FakeMqttBroker();
     await broker.start();
   });
   afterEach(async () => {
@@ -218,17 +216,17 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     let putDone = false;
     const put = task.put(records).then(() => (putDone = true));
 
-    await eventually(() => broker.received.length === 5, 'the first window of publishes');
+    await eventually(() => broker.publishes.length === 5, { what: 'the first window of publishes' });
     expect(h.acks.size).toBe(0); // the broker has acknowledged nothing yet
     expect(putDone).toBe(false);
     expect(h.gauges.get('in_flight')).toBe(5);
 
     broker.release(3);
-    await eventually(() => h.acks.size === 3, 'three acks after three PUBACKs');
+    await eventually(() => h.acks.size === 3, { what: 'three acks after three PUBACKs' });
     expect(h.ackOrder).toEqual(['orders/0/0', 'orders/0/1', 'orders/0/2']);
 
-    while (broker.received.length < 20 || broker.unacked.length > 0) {
-      await eventually(() => broker.unacked.length > 0 || broker.received.length === 20, 'more publishes');
+    while (broker.publishes.length < 20 || broker.unacked.length > 0) {
+      await eventually(() => broker.unacked.length > 0 || broker.publishes.length === 20, { what: 'more publishes' });
       broker.release(broker.unacked.length);
       await new Promise((r) => setImmediate(r));
     }
@@ -237,7 +235,7 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     expect(h.acks.size).toBe(20);
     expect(h.duplicateAcks()).toEqual([]);
     expect(broker.maxUnacked).toBeLessThanOrEqual(5);
-    expect(broker.received.map((p) => p.topic)).toEqual(records.map((r) => `out/${String(r.key)}`));
+    expect(broker.publishes.map((p) => p.topic)).toEqual(records.map((r) => `out/${String(r.key)}`));
   });
 
   it('rejects a record the broker refuses with a reason code and acks the others', async () => {
@@ -246,7 +244,7 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     task = new MqttSinkTask();
     await task.start(h);
     await task.put([0, 1, 2].map((offset) => sinkRecord({ offset, value: offset })));
-    await eventually(() => broker.received.length === 3, 'three publishes');
+    await eventually(() => broker.publishes.length === 3, { what: 'three publishes' });
     broker.release(1);
     broker.release(1, 0x87); // Not authorized
     broker.release(1, 0x10); // No matching subscribers: still accepted
@@ -269,23 +267,23 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     task = new MqttSinkTask();
     await task.start(h);
     await task.put([0, 1, 2, 3].map((offset) => sinkRecord({ offset, value: offset })));
-    await eventually(() => broker.received.length === 4, 'four publishes');
+    await eventually(() => broker.publishes.length === 4, { what: 'four publishes' });
     broker.release(1);
-    await eventually(() => h.acks.size === 1, 'the first ack');
+    await eventually(() => h.acks.size === 1, { what: 'the first ack' });
     broker.unacked.length = 0; // the new connection starts with nothing pending at the broker
     broker.dropClient();
-    await eventually(() => h.pauses === 1, 'the task to pause');
+    await eventually(() => h.pauses === 1, { what: 'the task to pause' });
     // mqtt.js resends stored publishes one at a time, each after the previous one's ack.
-    await eventually(() => broker.received.length === 5, 'the first unacknowledged publish resent');
+    await eventually(() => broker.publishes.length === 5, { what: 'the first unacknowledged publish resent' });
     expect(h.acks.size).toBe(1); // nothing acked by the reconnect itself
     while (h.acks.size < 4) {
-      await eventually(() => broker.unacked.length > 0 || h.acks.size === 4, 'a resent publish');
+      await eventually(() => broker.unacked.length > 0 || h.acks.size === 4, { what: 'a resent publish' });
       broker.release(broker.unacked.length);
       await new Promise((r) => setImmediate(r));
     }
     // The same packets again (mqtt.js 5.16 resends them without the DUP flag).
-    expect(broker.received.slice(4).map((p) => [p.payload.toString(), p.messageId])).toEqual(
-      broker.received.slice(1, 4).map((p) => [p.payload.toString(), p.messageId]),
+    expect(broker.publishes.slice(4).map((p) => [p.payload.toString(), p.messageId])).toEqual(
+      broker.publishes.slice(1, 4).map((p) => [p.payload.toString(), p.messageId]),
     );
     await task.flush(AbortSignal.timeout(10_000));
     expect(h.duplicateAcks()).toEqual([]);
@@ -307,7 +305,7 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     task = new MqttSinkTask();
     await task.start(h);
     await task.put([sinkRecord({ offset: 0, value: 1 })]);
-    await eventually(() => broker.received.length === 1, 'the publish');
+    await eventually(() => broker.publishes.length === 1, { what: 'the publish' });
     const ctl = new AbortController();
     const flushed = task.flush(ctl.signal);
     ctl.abort();

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MqttSinkTask } from '../../../connectors/mqtt-sink';
-import { uniqueId } from '../../helpers/ids';
-import { freePort } from '../../helpers/stack';
-import { SinkHarness, eventually, sinkRecord } from './harness';
+import { eventually, freePort, uniqueId } from '../../helpers';
+import { SinkHarness, sinkRecord } from './harness';
 
 const run = promisify(execFile);
 
@@ -89,10 +88,11 @@ class TlsBroker {
     );
     this.proc = spawn('/usr/sbin/mosquitto', ['-c', d('mosquitto.conf')], { stdio: 'ignore' });
     await eventually(
-      () => this.proc?.exitCode === null && this.listening,
-      'the TLS broker',
-      15_000,
-      () => this.probe(),
+      () => {
+        (() => this.probe())();
+        return (() => this.proc?.exitCode === null && this.listening)();
+      },
+      { what: 'the TLS broker', timeoutMs: 15_000 },
     );
   }
 

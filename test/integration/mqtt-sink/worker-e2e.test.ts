@@ -1,10 +1,18 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import Kafka from 'node-rdkafka';
 import { randomBytes } from 'node:crypto';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  createTopic,
+  eventually,
+  produce,
+  rest,
+  stackEnv,
+  startFreshWorker,
+  startWorker,
+  uniqueId,
+  type ClusterNames,
+  type WorkerHandle,
+} from '../../helpers';
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 const AVRO = 'io.confluent.connect.avro.AvroConverter';
@@ -13,43 +21,6 @@ interface Got {
   topic: string;
   payload: Buffer;
   packet: IPublishPacket;
-}
-
-async function createTopic(kafka: string, topic: string, partitions: number): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
-  try {
-    await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, (err) =>
-        err ? reject(new Error(err.message)) : resolve(),
-      ),
-    );
-  } finally {
-    admin.disconnect();
-  }
-}
-
-async function produce(
-  kafka: string,
-  messages: { topic: string; partition: number; key: string; value: Buffer; headers?: Record<string, string>[] }[],
-): Promise<void> {
-  const producer = new Kafka.HighLevelProducer({ 'bootstrap.servers': kafka, acks: -1 } as Kafka.ProducerGlobalConfig);
-  await new Promise<void>((resolve, reject) =>
-    producer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
-  );
-  try {
-    await Promise.all(
-      messages.map(
-        (m) =>
-          new Promise<void>((resolve, reject) =>
-            producer.produce(m.topic, m.partition, m.value, m.key, Date.now(), m.headers ?? [], (err) =>
-              err ? reject(new Error(String(err))) : resolve(),
-            ),
-          ),
-      ),
-    );
-  } finally {
-    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
-  }
 }
 
 async function subscribe(url: string, filter: string): Promise<{ client: MqttClient; got: Got[] }> {
@@ -62,22 +33,13 @@ async function subscribe(url: string, filter: string): Promise<{ client: MqttCli
 
 describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () => {
   const { kafka, registry, mqtt: mqttUrl } = stackEnv();
-  const cluster = freshCluster('sinke2e');
+  let cluster: ClusterNames;
   let w: WorkerHandle;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    // A fresh cluster's worker sometimes dies at start with "cannot read the end of …-offsets: Not leader for
-    // partition" (internal topics just created; reported to the runtime's owner). That is not what this file tests,
-    // so it tries up to three times, each with fresh internal topics.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        w = await startWorker(attempt === 1 ? cluster : freshCluster('sinke2e'));
-        return;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    // The restart test below starts a worker again in the cluster that actually started.
+    ({ w, cluster } = await startFreshWorker('sinke2e'));
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync()));
@@ -136,7 +98,7 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
     });
     expect(created.status).toBe(201);
 
-    await eventually(() => Promise.resolve(sub.got.length >= N), 90_000, `${N} MQTT messages`);
+    await eventually(() => sub.got.length >= N, { what: `${N} MQTT messages`, timeoutMs: 90_000 });
     const byLevel = new Map(sub.got.map((g) => [(JSON.parse(g.payload.toString()) as { level: number }).level, g]));
     expect(byLevel.size).toBe(N);
     for (let i = 0; i < N; i++) {
@@ -162,20 +124,18 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
         const total = offsets.reduce((sum, o) => sum + o.offset.kafka_offset, 0);
         return total === N ? offsets : undefined;
       },
-      60_000,
-      'committed offsets of every record',
+      { what: 'committed offsets of every record', timeoutMs: 60_000 },
     );
     expect(committed.map((o) => o.partition.kafka_partition).sort()).toEqual([0, 1]);
 
     // Stop, reset the offsets, resume: everything is published again.
     expect((await rest(w.url, 'PUT', `/connectors/${name}/stop`)).status).toBe(204);
-    await eventually(
-      async () => (await rest(w.url, 'DELETE', `/connectors/${name}/offsets`)).status === 200,
-      60_000,
-      'offsets reset',
-    );
+    await eventually(async () => (await rest(w.url, 'DELETE', `/connectors/${name}/offsets`)).status === 200, {
+      what: 'offsets reset',
+      timeoutMs: 60_000,
+    });
     expect((await rest(w.url, 'PUT', `/connectors/${name}/resume`)).status).toBe(202);
-    await eventually(() => Promise.resolve(sub.got.length >= 2 * N), 90_000, 'the records published again');
+    await eventually(() => sub.got.length >= 2 * N, { what: 'the records published again', timeoutMs: 90_000 });
     expect(sub.got.length).toBe(2 * N);
     await rest(w.url, 'DELETE', `/connectors/${name}`);
   });
@@ -216,11 +176,11 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
       },
     });
     expect(created.status).toBe(201);
-    await eventually(() => Promise.resolve(killed !== undefined), 90_000, 'a fifth of the records');
+    await eventually(() => killed !== undefined, { what: 'a fifth of the records', timeoutMs: 90_000 });
     await killed;
     const before = seen.size;
     w = await startWorker(cluster);
-    await eventually(() => Promise.resolve(seen.size === N), 300_000, `all ${N} records after the restart`);
+    await eventually(() => seen.size === N, { what: `all ${N} records after the restart`, timeoutMs: 300_000 });
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     process.stdout.write(
       `worker SIGKILL: ${before} records seen before the kill, all ${N} after, ${duplicates} duplicates\n`,
@@ -275,8 +235,7 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
         const s = await rest(w.url, 'GET', `/connectors/${source}/status`);
         return s.body?.tasks?.[0]?.state === 'RUNNING';
       },
-      60_000,
-      'the source task running',
+      { what: 'the source task running', timeoutMs: 60_000 },
     );
 
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('e2epub'), protocolVersion: 5 });
@@ -288,7 +247,10 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
         properties: { userProperties: { seq: String(i) } },
       });
     }
-    await eventually(() => Promise.resolve(out.got.length >= payloads.length), 90_000, 'the round-tripped messages');
+    await eventually(() => out.got.length >= payloads.length, {
+      what: 'the round-tripped messages',
+      timeoutMs: 90_000,
+    });
     for (let i = 0; i < payloads.length; i++) {
       const g = out.got.find((m) => m.topic === `${base}/out/${base}/in/dev${i}`);
       expect(g?.payload.equals(payloads[i] as Buffer)).toBe(true);

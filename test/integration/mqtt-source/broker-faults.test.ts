@@ -1,20 +1,10 @@
 import mqtt from 'mqtt';
 import { mqttSourcePlugin, SubscriberSession, type MqttSourceTask } from '../../../connectors/mqtt-source';
 import type { Logger } from '../../../runtime/api';
-import { uniqueId } from '../../helpers/ids';
-import { DedicatedService } from '../../helpers/stack';
-import { eventually, startTask } from './harness';
+import { DedicatedService, eventually, silentLogger, uniqueId } from '../../helpers';
+import { startTask } from './harness';
 
 jest.setTimeout(120_000);
-
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
 
 describe('MQTT source task when the broker fails', () => {
   let svc: DedicatedService;
@@ -46,7 +36,10 @@ describe('MQTT source task when the broker fails', () => {
       const root = uniqueId('restart');
       const { task, h } = await startTask(uniqueId('c'), config(root, version), { kind: 'hold' });
       tasks.push(task);
-      await eventually(() => (h.counters.get('subscribes') ?? 0) >= 1);
+      await eventually(() => (h.counters.get('subscribes') ?? 0) >= 1, {
+        what: "(h.counters.get('subscribes') ?? 0) >= 1",
+        timeoutMs: 60_000,
+      });
       const pub = await mqtt.connectAsync(svc.url, { clientId: uniqueId('pub') });
       for (const n of ['a', 'b', 'c']) await pub.publishAsync(`${root}/d/x`, n, { qos: 1 });
       await pub.endAsync();
@@ -54,9 +47,12 @@ describe('MQTT source task when the broker fails', () => {
       const firstDelivery = h.sent.length;
 
       await svc.down(); // graceful: Mosquitto writes its persistence file
-      await eventually(() => task.lastError !== undefined);
+      await eventually(() => task.lastError !== undefined, { what: 'task.lastError !== undefined', timeoutMs: 60_000 });
       await svc.up();
-      await eventually(() => (h.counters.get('connects') ?? 0) >= 2);
+      await eventually(() => (h.counters.get('connects') ?? 0) >= 2, {
+        what: "(h.counters.get('connects') ?? 0) >= 2",
+        timeoutMs: 60_000,
+      });
       // Never acknowledged, so the resumed session brings them again, flagged DUP.
       await h.until(() => h.sent.length >= firstDelivery + 3);
       const again = h.sent.slice(firstDelivery);
@@ -75,13 +71,19 @@ describe('MQTT source task when the broker fails', () => {
       started = await startTask(uniqueId('c'), config(root, '5'));
       tasks.push(started.task);
       const { h } = started;
-      await eventually(() => (h.counters.get('connection_errors') ?? 0) >= 2);
+      await eventually(() => (h.counters.get('connection_errors') ?? 0) >= 2, {
+        what: "(h.counters.get('connection_errors') ?? 0) >= 2",
+        timeoutMs: 60_000,
+      });
       expect(started.task.lastError?.message).toMatch(/MQTT connection to .* (failed|closed)/);
     } finally {
       await svc.up();
     }
     const { task, h } = started;
-    await eventually(() => (h.counters.get('subscribes') ?? 0) >= 1);
+    await eventually(() => (h.counters.get('subscribes') ?? 0) >= 1, {
+      what: "(h.counters.get('subscribes') ?? 0) >= 1",
+      timeoutMs: 60_000,
+    });
     expect(task.lastError).toBeUndefined();
     const pub = await mqtt.connectAsync(svc.url, { clientId: uniqueId('pub') });
     await pub.publishAsync(`${root}/x`, 'hello', { qos: 1 });
@@ -116,13 +118,13 @@ describe('MQTT source task when the broker fails', () => {
     session.on('subscribed', () => subscribes++);
     session.start();
     try {
-      await eventually(() => subscribes >= 1);
+      await eventually(() => subscribes >= 1, { what: 'subscribes >= 1', timeoutMs: 60_000 });
       session.dropConnection(new Error('test: drop'));
-      await eventually(() => subscribes >= 2);
+      await eventually(() => subscribes >= 2, { what: 'subscribes >= 2', timeoutMs: 60_000 });
       const pub = await mqtt.connectAsync(svc.url, { clientId: uniqueId('pub') });
       await pub.publishAsync(`${root}/x`, 'after', { qos: 1 });
       await pub.endAsync();
-      await eventually(() => got.includes('after'));
+      await eventually(() => got.includes('after'), { what: "got.includes('after')", timeoutMs: 60_000 });
       expect(got).toEqual(['after']);
     } finally {
       await session.stop();
@@ -131,7 +133,7 @@ describe('MQTT source task when the broker fails', () => {
 
   it('releaseTasks gives up (logged, not thrown) when the broker is unreachable', async () => {
     const warnings: unknown[] = [];
-    const logger: Logger = { ...silent, warn: (o) => warnings.push(o), child: () => logger };
+    const logger: Logger = { ...silentLogger, warn: (o) => warnings.push(o), child: () => logger };
     await svc.down();
     try {
       await mqttSourcePlugin.releaseTasks?.(
@@ -157,25 +159,31 @@ describe('MQTT source task when the broker fails', () => {
     const connector = mqttSourcePlugin.createConnector();
     await connector.start(cfg, cfg, {
       name,
-      logger: silent,
+      logger: silentLogger,
       requestTaskReconfiguration: () => undefined,
       raiseError: () => undefined,
     });
     const [taskConfig] = connector.taskConfigs(1);
     if (!taskConfig) throw new Error('no task config');
     const a = await startTask(name, taskConfig, { kind: 'hold' });
-    await eventually(() => (a.h.counters.get('subscribes') ?? 0) >= 1);
+    await eventually(() => (a.h.counters.get('subscribes') ?? 0) >= 1, {
+      what: "(a.h.counters.get('subscribes') ?? 0) >= 1",
+      timeoutMs: 60_000,
+    });
     const pub = await mqtt.connectAsync(svc.url, { clientId: uniqueId('pub') });
     await pub.publishAsync(`${root}/d/x`, 'queued', { qos: 1 });
     await a.h.untilPayload('queued');
     await a.task.stop();
 
-    await mqttSourcePlugin.releaseTasks?.([taskConfig], silent);
+    await mqttSourcePlugin.releaseTasks?.([taskConfig], silentLogger);
 
     // A task with the same client id now finds no session: it subscribes afresh and gets nothing old.
     const b = await startTask(name, taskConfig);
     tasks.push(b.task);
-    await eventually(() => (b.h.counters.get('subscribes') ?? 0) >= 1);
+    await eventually(() => (b.h.counters.get('subscribes') ?? 0) >= 1, {
+      what: "(b.h.counters.get('subscribes') ?? 0) >= 1",
+      timeoutMs: 60_000,
+    });
     await pub.publishAsync(`${root}/d/x`, 'marker', { qos: 1 });
     await b.h.untilPayload('marker');
     await pub.endAsync();

@@ -5,56 +5,22 @@
  * the task stays RUNNING.
  */
 import mqtt from 'mqtt';
-import Kafka from 'node-rdkafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  eventually,
+  freshCluster,
+  headerValues,
+  KafkaReader,
+  rest,
+  stackEnv,
+  startWorker,
+  uniqueId,
+  type KafkaRecord,
+  type WorkerHandle,
+} from '../../helpers';
 
 jest.setTimeout(180_000);
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
-
-interface Read {
-  value: string;
-  headers: [string, string][];
-}
-
-/** A consumer reading `topic` from the beginning into `out` until stopped. */
-async function reader(kafka: string, topic: string, out: Read[]): Promise<() => Promise<void>> {
-  const consumer = new Kafka.KafkaConsumer(
-    {
-      'group.id': uniqueId('forged-read'),
-      'bootstrap.servers': kafka,
-      'enable.auto.commit': false,
-      'topic.metadata.refresh.interval.ms': 500,
-    },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) =>
-    consumer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
-  );
-  consumer.subscribe([topic]);
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      // Until the connector's first record creates the topic the broker answers "unknown topic": keep reading.
-      const batch = await new Promise<Kafka.Message[]>((resolve) =>
-        consumer.consume(100, (err, msgs) => resolve(err ? [] : msgs)),
-      );
-      for (const m of batch) {
-        const headers = (m.headers ?? []).flatMap((h) =>
-          Object.entries(h).map(([k, v]): [string, string] => [k, Buffer.from(v).toString()]),
-        );
-        out.push({ value: m.value?.toString() ?? '', headers });
-      }
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await loop;
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  };
-}
 
 describe('MQTT source: a user property named like the dead-letter reason header', () => {
   const { kafka, mqtt: mqttUrl } = stackEnv();
@@ -91,10 +57,12 @@ describe('MQTT source: a user property named like the dead-letter reason header'
     const taskState = async (): Promise<string | undefined> =>
       ((await rest(w.url, 'GET', `/connectors/${name}/status`)).body?.tasks?.[0]?.state as string | undefined) ??
       undefined;
-    await eventually(async () => (await taskState()) === 'RUNNING', 90_000, `${name} RUNNING`);
+    await eventually(async () => (await taskState()) === 'RUNNING', { what: `${name} RUNNING`, timeoutMs: 90_000 });
 
-    const read: Read[] = [];
-    const stopReading = await reader(kafka, topic, read);
+    const reader = new KafkaReader(kafka, topic);
+    await reader.start();
+    const read = reader.records;
+    const text = (r: KafkaRecord): string => r.value?.toString() ?? '';
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('forged-pub'), protocolVersion: 5 });
     try {
       // The subscription exists only once the task has subscribed (RUNNING comes first): publish until one arrives.
@@ -108,22 +76,20 @@ describe('MQTT source: a user property named like the dead-letter reason header'
           });
           return read.length > 0;
         },
-        60_000,
-        'a record of a message with the user property in Kafka',
+        { what: 'a record of a message with the user property in Kafka', timeoutMs: 60_000 },
       );
       await pub.publishAsync(`${root}/d1`, 'after', { qos: 1 });
-      await eventually(
-        () => Promise.resolve(read.some((r) => r.value === 'after')),
-        60_000,
-        'the next message in Kafka',
-      );
+      await eventually(() => read.some((r) => text(r) === 'after'), {
+        what: 'the next message in Kafka',
+        timeoutMs: 60_000,
+      });
     } finally {
       await pub.endAsync();
-      await stopReading();
+      await reader.stop();
     }
-    const forged = read.filter((r) => r.value.startsWith('forged '));
+    const forged = read.filter((r) => text(r).startsWith('forged '));
     expect(forged.length).toBeGreaterThan(0);
-    for (const r of forged) expect(r.headers).toContainEqual(['__ferry.error', 'set by a publisher']);
+    for (const r of forged) expect(headerValues(r, '__ferry.error')).toContain('set by a publisher');
     expect(await taskState()).toBe('RUNNING');
     await rest(w.url, 'DELETE', `/connectors/${name}`);
   });

@@ -1,13 +1,7 @@
 import { schemaReader } from '../../../runtime/converters';
-import type {
-  Logger,
-  OffsetMap,
-  RecordCallback,
-  SourceRecord,
-  SourceTaskContext,
-  TaskMetrics,
-} from '../../../runtime/api';
+import type { OffsetMap, RecordCallback, SourceRecord, SourceTaskContext, TaskMetrics } from '../../../runtime/api';
 import { MqttSourceTask } from '../../../connectors/mqtt-source';
+import { silentLogger } from '../../helpers';
 
 /** A sent record and its completion. */
 export interface Sent {
@@ -20,15 +14,6 @@ export interface Sent {
 export type CompletionMode =
   { kind: 'immediate' } | { kind: 'sync' } | { kind: 'hold' } | { kind: 'delay'; ms: number };
 
-const silent: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silent,
-};
-
 /**
  * A SourceTaskContext standing in for the runtime (not written yet): keeps every record sent, completes them as
  * the test chooses, and tracks how many were outstanding at most.
@@ -40,7 +25,7 @@ export class Harness implements SourceTaskContext {
   maxOutstanding = 0;
   private outstanding = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
-  readonly logger = silent;
+  readonly logger = silentLogger;
   readonly workerId = '127.0.0.1:0';
   private readonly abort = new AbortController();
   readonly signal: AbortSignal = this.abort.signal;
@@ -125,9 +110,4 @@ export async function startTask(
   const task = new MqttSourceTask();
   await task.start(h);
   return { task, h };
-}
-
-/** Polls a condition (for state not signalled through send, e.g. a connection error). */
-export async function eventually(pred: () => boolean, intervalMs = 50): Promise<void> {
-  while (!pred()) await new Promise((r) => setTimeout(r, intervalMs));
 }

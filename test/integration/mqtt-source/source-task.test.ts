@@ -1,9 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttSourceConnector, type MqttSourceTask } from '../../../connectors/mqtt-source';
 import type { ConnectorContext, Logger } from '../../../runtime/api';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, startTask, type Harness } from './harness';
+import { eventually, stackEnv, uniqueId } from '../../helpers';
+import { startTask, type Harness } from './harness';
 
 const { mqtt: url } = stackEnv();
 jest.setTimeout(30_000);
@@ -28,8 +27,10 @@ function baseConfig(version: Version, root: string, over: Record<string, string>
   };
 }
 
-const subscribed = (h: Harness, n = 1): Promise<void> => eventually(() => (h.counters.get('subscribes') ?? 0) >= n);
-const connected = (h: Harness, n = 1): Promise<void> => eventually(() => (h.counters.get('connects') ?? 0) >= n);
+const counted = (h: Harness, counter: string, n: number): Promise<unknown> =>
+  eventually(() => (h.counters.get(counter) ?? 0) >= n, { what: `${n} ${counter}`, timeoutMs: 20_000 });
+const subscribed = (h: Harness, n = 1): Promise<unknown> => counted(h, 'subscribes', n);
+const connected = (h: Harness, n = 1): Promise<unknown> => counted(h, 'connects', n);
 
 describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) => {
   const tasks: MqttSourceTask[] = [];
@@ -109,7 +110,10 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
       const s = a.h.find(n);
       if (s) a.h.complete(s);
     }
-    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= 2);
+    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= 2, {
+      what: "(a.h.counters.get('acknowledged') ?? 0) >= 2",
+      timeoutMs: 20_000,
+    });
     expect(a.h.counters.get('acknowledged')).toBe(2);
     expect(a.task.inFlight).toBe(3);
     await a.task.stop();
@@ -133,7 +137,10 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     await a.h.untilPayload('second');
     const first = a.h.find('first');
     if (first) a.h.complete(first);
-    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= 1);
+    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= 1, {
+      what: "(a.h.counters.get('acknowledged') ?? 0) >= 1",
+      timeoutMs: 20_000,
+    });
     await a.task.stop();
 
     const b = await start(connector, config);
@@ -173,7 +180,10 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     await Promise.all(Array.from({ length: n }, (_, i) => p.publishAsync(`${root}/d/x`, `y${i}`, { qos: 1 })));
     await a.h.until(() => a.h.sent.length >= n);
     expect(a.h.payloads()).toEqual(Array.from({ length: n }, (_, i) => `y${i}`));
-    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= n);
+    await eventually(() => (a.h.counters.get('acknowledged') ?? 0) >= n, {
+      what: "(a.h.counters.get('acknowledged') ?? 0) >= n",
+      timeoutMs: 20_000,
+    });
     await a.task.stop();
     const b = await start(connector, config);
     await connected(b.h);
@@ -197,7 +207,10 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     await h.untilPayload('k0');
     const k0 = h.find('k0');
     if (k0) h.complete(k0);
-    await eventually(() => (h.counters.get('acknowledged') ?? 0) >= 1);
+    await eventually(() => (h.counters.get('acknowledged') ?? 0) >= 1, {
+      what: "(h.counters.get('acknowledged') ?? 0) >= 1",
+      timeoutMs: 20_000,
+    });
     for (let i = 1; i < 6; i++) await p.publishAsync(`${root}/d/x`, `k${i}`, { qos: 1 });
     await h.until(() => h.sent.length >= 3);
     // Three keep-alive periods with the window full and reads paused: the broker cuts a silent client after 1.5.
@@ -239,7 +252,10 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     const n = 200;
     for (let i = 0; i < n; i++) await p.publishAsync(`${root}/d${i % 5}/x`, `s${i}`, { qos: 1 });
     // Polled: the last record may reach either harness.
-    await eventually(() => t0.h.sent.length + t1.h.sent.length >= n);
+    await eventually(() => t0.h.sent.length + t1.h.sent.length >= n, {
+      what: 't0.h.sent.length + t1.h.sent.length >= n',
+      timeoutMs: 20_000,
+    });
     const all = [...t0.h.payloads(), ...t1.h.payloads()];
     expect(all).toHaveLength(n);
     expect(new Set(all).size).toBe(n);

@@ -3,80 +3,32 @@
  */
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import mqtt from 'mqtt';
-import Kafka from 'node-rdkafka';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  eventually,
+  headerValue,
+  headerValues,
+  readTopic,
+  rest,
+  stackEnv,
+  startFreshWorker,
+  uniqueId,
+  type WorkerHandle,
+} from '../../helpers';
 
 jest.setTimeout(240_000);
 
 const AVRO = 'io.confluent.connect.avro.AvroConverter';
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
-interface Consumed {
-  topic: string;
-  key: string;
-  value: Buffer;
-  headers: Map<string, string[]>;
-}
-
-/** Reads `topic` from the beginning until `n` records arrived (or the limit passes). */
-async function consume(kafka: string, topic: string, n: number, limitMs = 90_000): Promise<Consumed[]> {
-  const consumer = new Kafka.KafkaConsumer(
-    {
-      'group.id': uniqueId('e2e-read'),
-      'bootstrap.servers': kafka,
-      'enable.auto.commit': false,
-      // The topic may be created (by the connector) after this consumer subscribed: see it soon.
-      'topic.metadata.refresh.interval.ms': 500,
-    },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) =>
-    consumer.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
-  );
-  const out: Consumed[] = [];
-  try {
-    consumer.subscribe([topic]);
-    const deadline = Date.now() + limitMs;
-    while (out.length < n && Date.now() < deadline) {
-      // Until the connector's first record creates the topic, the broker answers "unknown topic": keep reading.
-      const batch = await new Promise<Kafka.Message[]>((resolve) =>
-        consumer.consume(100, (err, msgs) => resolve(err ? [] : msgs)),
-      );
-      for (const m of batch) {
-        const headers = new Map<string, string[]>();
-        for (const h of m.headers ?? []) {
-          for (const [k, v] of Object.entries(h))
-            headers.set(k, [...(headers.get(k) ?? []), Buffer.from(v).toString()]);
-        }
-        out.push({ topic: m.topic, key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0), headers });
-      }
-    }
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
-  return out;
-}
-
 describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () => {
   const { kafka, registry, mqtt: mqttUrl } = stackEnv();
   let w: WorkerHandle;
 
   beforeAll(async () => {
-    // A fresh cluster's worker has been seen to die at start while its internal topics are brand new (reported to
-    // the runtime's owner); this file tests the connector, so it tries up to three times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        w = await startWorker(freshCluster('srce2e'));
-        return;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    ({ w } = await startFreshWorker('srce2e'));
   });
   afterAll(async () => {
     await w?.stop();
@@ -85,8 +37,7 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
   const running = (name: string): Promise<unknown> =>
     eventually(
       async () => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body?.tasks?.[0]?.state === 'RUNNING',
-      90_000,
-      `${name} RUNNING`,
+      { what: `${name} RUNNING`, timeoutMs: 90_000 },
     );
 
   it('writes the Avro envelope to a templated topic, key = MQTT topic, MQTT 5 properties as headers', async () => {
@@ -118,10 +69,9 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
       await eventually(
         async () => {
           await pub.publishAsync(`${root}/warm/temp`, 'warm', { qos: 1 });
-          return (await consume(kafka, `${prefix}.warm`, 1, 2000)).length > 0;
+          return (await readTopic(kafka, `${prefix}.warm`, { count: 1, timeoutMs: 2000 })).length > 0;
         },
-        90_000,
-        'the first record in Kafka',
+        { what: 'the first record in Kafka', timeoutMs: 90_000 },
       );
       for (let i = 0; i < payloads.length; i++) {
         await pub.publishAsync(`${root}/press${i % 2}/temp`, payloads[i] ?? Buffer.alloc(0), {
@@ -137,26 +87,30 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
     } finally {
       await pub.endAsync();
     }
-    const got = [...(await consume(kafka, `${prefix}.press0`, 10)), ...(await consume(kafka, `${prefix}.press1`, 10))];
+    const got = [
+      ...(await readTopic(kafka, `${prefix}.press0`, { count: 10, timeoutMs: 90_000 })),
+      ...(await readTopic(kafka, `${prefix}.press1`, { count: 10, timeoutMs: 90_000 })),
+    ];
     expect(got).toHaveLength(20);
     const sr = new SchemaRegistry({ host: registry });
     for (const r of got) {
-      const seq = Number(r.headers.get('seq')?.[0]);
+      const seq = Number(headerValue(r, 'seq'));
+      const key = r.key?.toString();
       expect(r.topic).toBe(`${prefix}.press${seq % 2}`);
-      expect(r.key).toBe(`${root}/press${seq % 2}/temp`);
-      expect(r.headers.get('mqtt.topic')).toEqual([r.key]);
-      expect(r.headers.get('mqtt.content.type')).toEqual(['application/octet-stream']);
+      expect(key).toBe(`${root}/press${seq % 2}/temp`);
+      expect(headerValues(r, 'mqtt.topic')).toEqual([key]);
+      expect(headerValues(r, 'mqtt.content.type')).toEqual(['application/octet-stream']);
       // Kafka has the correlation data's exact bytes: as they are when they are text, as base64 text when not.
       if (seq % 2) {
-        expect(r.headers.get('mqtt.correlation.data')).toBeUndefined();
-        const b64 = r.headers.get('mqtt.correlation.data.base64')?.[0] ?? '';
+        expect(headerValues(r, 'mqtt.correlation.data')).toEqual([]);
+        const b64 = headerValue(r, 'mqtt.correlation.data.base64') ?? '';
         expect(Buffer.from(b64, 'base64')).toEqual(Buffer.from([0xff, 0, seq]));
       } else {
-        expect(r.headers.get('mqtt.correlation.data')).toEqual([`req-${seq}`]);
+        expect(headerValues(r, 'mqtt.correlation.data')).toEqual([`req-${seq}`]);
       }
-      const v = (await sr.decode(r.value)) as Record<string, unknown>;
+      const v = (await sr.decode(r.value ?? Buffer.alloc(0))) as Record<string, unknown>;
       expect(Buffer.from(v['payload'] as Buffer)).toEqual(payloads[seq]);
-      expect(v['topic']).toBe(r.key);
+      expect(v['topic']).toBe(key);
       expect(v['qos']).toBe(1);
       expect(v['user_properties']).toEqual({ seq: String(seq) });
     }
@@ -219,10 +173,9 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
         await eventually(
           async () => {
             await pub.publishAsync(`${root}/d/x`, JSON.stringify({ deviceId: 'warm', temp: 0 }), { qos: 1 });
-            return (await consume(kafka, topic, 1, 2000)).length > 0;
+            return (await readTopic(kafka, topic, { count: 1, timeoutMs: 2000 })).length > 0;
           },
-          90_000,
-          'the first record in Kafka',
+          { what: 'the first record in Kafka', timeoutMs: 90_000 },
         );
         await pub.publishAsync(`${root}/d/x`, 'not json at all', { qos: 1 });
         await pub.publishAsync(`${root}/d/x`, JSON.stringify({ temp: 3 }), { qos: 1 });
@@ -230,14 +183,16 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
       } finally {
         await pub.endAsync();
       }
-      const dead = await consume(kafka, dlq, 2);
-      expect(dead.map((d) => d.value.toString())).toEqual(['not json at all', JSON.stringify({ temp: 3 })]);
-      const reasons = dead.map((d) => [...d.headers.entries()].map(([k, v]) => `${k}=${v.join()}`).join(' '));
+      const dead = await readTopic(kafka, dlq, { count: 2, timeoutMs: 90_000 });
+      expect(dead.map((d) => d.value?.toString())).toEqual(['not json at all', JSON.stringify({ temp: 3 })]);
+      const reasons = dead.map((d) => d.headers.map((h) => `${h.key}=${h.value.toString()}`).join(' '));
       expect(reasons[0]).toMatch(/not JSON/);
       expect(reasons[1]).toMatch(/deviceId is required/);
       const sr = new SchemaRegistry({ host: registry });
-      const good = await consume(kafka, topic, 2);
-      const values = await Promise.all(good.map(async (g) => (await sr.decode(g.value)) as Record<string, unknown>));
+      const good = await readTopic(kafka, topic, { count: 2, timeoutMs: 90_000 });
+      const values = await Promise.all(
+        good.map(async (g) => (await sr.decode(g.value ?? Buffer.alloc(0))) as Record<string, unknown>),
+      );
       expect(values.map((v) => v['deviceId'])).toContain('last');
       expect(values.every((v) => typeof v['temp'] === 'number')).toBe(true);
       // The task kept running.

@@ -1,8 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { SchemaBuilder, Schemas, type Schema, type SourceRecord } from '../../../runtime/api';
 import { createSinkPipeline, createSourcePipeline } from '../../../runtime/pipeline';
-import { uniqueId } from '../../helpers/ids';
-import { freePort, stackEnv } from '../../helpers/stack';
+import { freePort, stackEnv, uniqueId } from '../../helpers';
 import { Forwarder, pipelineContext } from './helpers';
 
 describe('Avro converter against the real schema registry', () => {

@@ -1,8 +1,7 @@
 import { SchemaBuilder, Schemas, type SourceRecord } from '../../../runtime/api';
 import { createSinkPipeline, createSourcePipeline } from '../../../runtime/pipeline';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { consumeAll, createTopic, deadLetterProducer, headersOf, pipelineContext } from './helpers';
+import { createTopic, headerValue, readTopic, stackEnv, uniqueId } from '../../helpers';
+import { deadLetterProducer, pipelineContext } from './helpers';
 
 describe('dead-letter queue on real Kafka', () => {
   const { kafka, registry } = stackEnv();
@@ -48,19 +47,18 @@ describe('dead-letter queue on real Kafka', () => {
     expect(await p.process(record)).toBeNull();
     expect(counts).toEqual(['failed:TRANSFORMATION', 'dead_lettered:TRANSFORMATION']);
 
-    const [m] = await consumeAll(kafka, dlq, 1, 'dlq-source');
+    const [m] = await readTopic(kafka, dlq, { count: 1 });
     expect(m?.value?.toString()).toBe('{"temp":"warm"}');
     expect(m?.key?.toString()).toBe('factory/press7');
-    const h = headersOf(m!);
-    expect(h.get('mqtt.qos')).toBe('1');
-    expect(h.get('__connect.errors.topic')).toBe('factory.press7');
-    expect(h.get('__connect.errors.connector.name')).toBe('pipeline-it');
-    expect(h.get('__connect.errors.task.id')).toBe('0');
-    expect(h.get('__connect.errors.stage')).toBe('TRANSFORMATION');
-    expect(h.get('__connect.errors.class.name')).toBe('org.apache.kafka.connect.transforms.Cast$Value');
-    expect(h.get('__connect.errors.exception.class.name')).toBe('RecordError');
-    expect(h.get('__connect.errors.exception.message')).toMatch(/cannot cast this string to float64/);
-    expect(h.get('__connect.errors.exception.stacktrace')).toMatch(/RecordError/);
+    expect(headerValue(m!, 'mqtt.qos')).toBe('1');
+    expect(headerValue(m!, '__connect.errors.topic')).toBe('factory.press7');
+    expect(headerValue(m!, '__connect.errors.connector.name')).toBe('pipeline-it');
+    expect(headerValue(m!, '__connect.errors.task.id')).toBe('0');
+    expect(headerValue(m!, '__connect.errors.stage')).toBe('TRANSFORMATION');
+    expect(headerValue(m!, '__connect.errors.class.name')).toBe('org.apache.kafka.connect.transforms.Cast$Value');
+    expect(headerValue(m!, '__connect.errors.exception.class.name')).toBe('RecordError');
+    expect(headerValue(m!, '__connect.errors.exception.message')).toMatch(/cannot cast this string to float64/);
+    expect(headerValue(m!, '__connect.errors.exception.stacktrace')).toMatch(/RecordError/);
   });
 
   it('writes a sink record that fails conversion with the consumed bytes, partition and offset', async () => {
@@ -86,16 +84,15 @@ describe('dead-letter queue on real Kafka', () => {
     });
     expect(out).toBeNull();
 
-    const [m] = await consumeAll(kafka, dlq, 1, 'dlq-sink');
+    const [m] = await readTopic(kafka, dlq, { count: 1 });
     expect(m?.value?.toString()).toBe('{"payload": broken');
     expect(m?.key?.toString()).toBe('dev-1');
-    const h = headersOf(m!);
-    expect(h.get('origin')).toBe('test');
-    expect(h.get('__connect.errors.topic')).toBe('commands');
-    expect(h.get('__connect.errors.partition')).toBe('0');
-    expect(h.get('__connect.errors.offset')).toBe('1234');
-    expect(h.get('__connect.errors.stage')).toBe('VALUE_CONVERTER');
-    expect(h.get('__connect.errors.class.name')).toBe('org.apache.kafka.connect.json.JsonConverter');
-    expect(h.get('__connect.errors.exception.message')).toMatch(/not valid JSON/);
+    expect(headerValue(m!, 'origin')).toBe('test');
+    expect(headerValue(m!, '__connect.errors.topic')).toBe('commands');
+    expect(headerValue(m!, '__connect.errors.partition')).toBe('0');
+    expect(headerValue(m!, '__connect.errors.offset')).toBe('1234');
+    expect(headerValue(m!, '__connect.errors.stage')).toBe('VALUE_CONVERTER');
+    expect(headerValue(m!, '__connect.errors.class.name')).toBe('org.apache.kafka.connect.json.JsonConverter');
+    expect(headerValue(m!, '__connect.errors.exception.message')).toMatch(/not valid JSON/);
   });
 });

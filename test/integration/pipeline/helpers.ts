@@ -1,21 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import Kafka from 'node-rdkafka';
-import type { Logger } from '../../../runtime/api';
 import type { DeadLetterWriter, PipelineContext } from '../../../runtime/pipeline';
-
-/** node-rdkafka's errors are plain objects with a message. */
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error((err as { message?: string }).message ?? JSON.stringify(err));
-}
-
-export const silentLogger: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};
+import { silentLogger } from '../../helpers';
 
 export function pipelineContext(deadLetter: DeadLetterWriter, counts: string[] = []): PipelineContext {
   return {
@@ -26,19 +12,6 @@ export function pipelineContext(deadLetter: DeadLetterWriter, counts: string[] =
     count: (m, r) => counts.push(r === undefined ? m : `${m}:${r}`),
     signal: new AbortController().signal,
   };
-}
-
-export async function createTopic(kafka: string, topic: string): Promise<void> {
-  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
-  try {
-    await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) =>
-        err ? reject(toError(err)) : resolve(),
-      ),
-    );
-  } finally {
-    admin.disconnect();
-  }
 }
 
 /** A real acks=all producer used as the pipeline's DeadLetterWriter. */
@@ -63,50 +36,10 @@ export async function deadLetterProducer(
         r.key ?? undefined,
         r.timestamp ?? Date.now(),
         r.headers.map((h) => ({ [h.key]: h.value ?? Buffer.alloc(0) })),
-        (err) => (err ? reject(toError(err)) : resolve()),
+        (err) => (err ? reject(err instanceof Error ? err : new Error(err.message)) : resolve()),
       ),
     );
   return { write, close: () => new Promise<void>((resolve) => producer.disconnect(() => resolve())) };
-}
-
-export async function consumeAll(
-  kafka: string,
-  topic: string,
-  count: number,
-  groupPrefix: string,
-): Promise<Kafka.Message[]> {
-  const consumer = new Kafka.KafkaConsumer(
-    { 'bootstrap.servers': kafka, 'group.id': `${groupPrefix}-${Date.now()}`, 'enable.auto.commit': false },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) => {
-    consumer.once('ready', () => resolve());
-    consumer.once('event.error', reject);
-    consumer.connect();
-  });
-  try {
-    consumer.subscribe([topic]);
-    const got: Kafka.Message[] = [];
-    const deadline = Date.now() + 60_000;
-    while (got.length < count && Date.now() < deadline) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
-        consumer.consume(100, (err, msgs) => (err ? reject(toError(err)) : resolve(msgs))),
-      );
-      got.push(...batch);
-    }
-    return got;
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
-}
-
-/** Header values of a consumed message by key (node-rdkafka gives a list of one-key objects). */
-export function headersOf(m: Kafka.Message): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const h of m.headers ?? []) {
-    for (const [k, v] of Object.entries(h)) out.set(k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
-  }
-  return out;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaBuilder, Schemas } from '../../../runtime/api';
 import { createSourcePipeline, type ProducerRecord } from '../../../runtime/pipeline';
-import { uniqueId } from '../../helpers/ids';
-import { freePort, stackEnv } from '../../helpers/stack';
+import { eventually, freePort, stackEnv, uniqueId } from '../../helpers';
 import { Forwarder, pipelineContext } from './helpers';
 
 describe('schema registry outage', () => {
@@ -50,7 +49,10 @@ describe('schema registry outage', () => {
       sourceOffset: {},
     });
     // Let the pipeline retry a few times against the unreachable registry.
-    while (counts.filter((c) => c.startsWith('retried')).length < 3) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => counts.filter((c) => c.startsWith('retried')).length >= 3, {
+      what: 'three retries against the unreachable registry',
+      intervalMs: 50,
+    });
     await forwarder.up();
 
     const out = await pending;

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { uniqueId } from '../../helpers/ids';
-import { eventually, freshCluster, startWorker, type WorkerHandle } from '../../helpers/worker';
+import { eventually, freshCluster, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
 
 const SCRIPT = resolve(__dirname, '../../../deploy/scripts/ferry-connect');
 
@@ -75,8 +74,7 @@ describe('deploy/scripts/ferry-connect against a real worker', () => {
         const s = await ok(w.url, ['status', name]);
         return s.connector.state === 'RUNNING' && s.tasks.length === 1 && s.tasks[0].state === 'RUNNING';
       },
-      60_000,
-      'RUNNING',
+      { what: 'RUNNING', timeoutMs: 60_000 },
     );
     expect(await ok(w.url, ['list'])).toContain(name);
     expect((await ok(w.url, ['config', name]))['counter.secret']).toBe('[hidden]');
@@ -84,23 +82,31 @@ describe('deploy/scripts/ferry-connect against a real worker', () => {
     expect(await ok(w.url, ['task-status', name, '0'])).toMatchObject({ id: 0 });
 
     expect(await ok(w.url, ['pause', name])).toBeUndefined();
-    await eventually(async () => (await ok(w.url, ['status', name])).connector.state === 'PAUSED', 60_000, 'PAUSED');
+    await eventually(async () => (await ok(w.url, ['status', name])).connector.state === 'PAUSED', {
+      what: 'PAUSED',
+      timeoutMs: 60_000,
+    });
     expect(await ok(w.url, ['resume', name])).toBeUndefined();
-    await eventually(
-      async () => (await ok(w.url, ['status', name])).connector.state === 'RUNNING',
-      60_000,
-      'RUNNING again',
-    );
+    await eventually(async () => (await ok(w.url, ['status', name])).connector.state === 'RUNNING', {
+      what: 'RUNNING again',
+      timeoutMs: 60_000,
+    });
     const restarting = await ok(w.url, ['restart', name, '--include-tasks']);
     expect(restarting).toMatchObject({ name, connector: { state: expect.any(String) } });
 
     // The counter stores its position; once stopped, offsets can be read, altered and reset.
-    await eventually(async () => (await ok(w.url, ['offsets', name])).offsets.length > 0, 60_000, 'offsets');
+    await eventually(async () => (await ok(w.url, ['offsets', name])).offsets.length > 0, {
+      what: 'offsets',
+      timeoutMs: 60_000,
+    });
     const running = await ferry(w.url, ['reset-offsets', name]);
     expect(running.code).toBe(1);
     expect(running.stderr).toContain('HTTP 400');
     expect(await ok(w.url, ['stop', name])).toBeUndefined();
-    await eventually(async () => (await ok(w.url, ['status', name])).connector.state === 'STOPPED', 60_000, 'STOPPED');
+    await eventually(async () => (await ok(w.url, ['status', name])).connector.state === 'STOPPED', {
+      what: 'STOPPED',
+      timeoutMs: 60_000,
+    });
     const partition = { counter: `${name}-0` };
     expect(
       await ok(w.url, ['alter-offsets', name, '-'], JSON.stringify({ offsets: [{ partition, offset: { n: 5 } }] })),
@@ -110,8 +116,7 @@ describe('deploy/scripts/ferry-connect against a real worker', () => {
         const o = await ok(w.url, ['offsets', name]);
         return o.offsets.some((e: { offset: { n: number } }) => e.offset.n === 5);
       },
-      60_000,
-      'altered offset',
+      { what: 'altered offset', timeoutMs: 60_000 },
     );
     expect((await ok(w.url, ['reset-offsets', name])).message).toMatch(/reset successfully/);
 

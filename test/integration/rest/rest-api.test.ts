@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uniqueId } from '../../helpers/ids';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import { eventually, freshCluster, rest, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
 
 /**
  * Every endpoint of kafka-connect-compat.md §1.3 against a real worker, real Kafka and the fixture plugins:
@@ -88,10 +87,10 @@ describe('REST API against a real worker', () => {
       expect(
         (await call('POST', '/connectors', { name, config: counter(uniqueId('t')), initial_state: initial })).status,
       ).toBe(201);
-      await eventually(async () => (await state(name)) === initial, 60_000, initial);
+      await eventually(async () => (await state(name)) === initial, { what: initial, timeoutMs: 60_000 });
       expect((await call('GET', `/connectors/${name}/status`)).body.tasks).toEqual([]);
       expect((await call('PUT', `/connectors/${name}/resume`)).status).toBe(202);
-      await eventually(async () => (await state(name)) === 'RUNNING', 60_000, 'RUNNING');
+      await eventually(async () => (await state(name)) === 'RUNNING', { what: 'RUNNING', timeoutMs: 60_000 });
       expect((await call('DELETE', `/connectors/${name}`)).status).toBe(204);
     }
   });
@@ -108,8 +107,7 @@ describe('REST API against a real worker', () => {
         const s = (await call('GET', `/connectors/${name}/status`)).body;
         return s.connector.state === 'RUNNING' && s.tasks.length === 1 && s.tasks[0].state === 'RUNNING';
       },
-      60_000,
-      'RUNNING with its task',
+      { what: 'RUNNING with its task', timeoutMs: 60_000 },
     );
 
     const list = await call('GET', '/connectors');
@@ -142,16 +140,18 @@ describe('REST API against a real worker', () => {
     expect(patched.body.config['counter.interval.ms']).toBe('10');
     expect((await call('PUT', `/connectors/${name}/config`, { ...counter(topic), name: 'other' })).status).toBe(400);
 
-    await eventually(async () => (await state(name)) === 'RUNNING', 60_000, 'RUNNING after the update');
+    await eventually(async () => (await state(name)) === 'RUNNING', {
+      what: 'RUNNING after the update',
+      timeoutMs: 60_000,
+    });
     const tasks = await call('GET', `/connectors/${name}/tasks`);
     expect(tasks.status).toBe(200);
     expect(tasks.body).toEqual([{ id: { connector: name, task: 0 }, config: expect.any(Object) }]);
     expect(JSON.stringify(tasks.body)).not.toContain(secret);
-    await eventually(
-      async () => (await call('GET', `/connectors/${name}/tasks/0/status`)).status === 200,
-      60_000,
-      'task 0',
-    );
+    await eventually(async () => (await call('GET', `/connectors/${name}/tasks/0/status`)).status === 200, {
+      what: 'task 0',
+      timeoutMs: 60_000,
+    });
     expect((await call('GET', `/connectors/${name}/tasks/0/status`)).body).toMatchObject({
       id: 0,
       worker_id: `127.0.0.1:${w.port}`,
@@ -169,28 +169,29 @@ describe('REST API against a real worker', () => {
       connector: { state: 'RESTARTING' },
       tasks: [{ id: 0, state: 'RESTARTING' }],
     });
-    await eventually(async () => (await state(name)) === 'RUNNING', 60_000, 'RUNNING after restart');
+    await eventually(async () => (await state(name)) === 'RUNNING', {
+      what: 'RUNNING after restart',
+      timeoutMs: 60_000,
+    });
     expect((await call('POST', `/connectors/${name}/tasks/0/restart`)).status).toBe(204);
     expect((await call('POST', `/connectors/${name}/tasks/9/restart`)).status).toBe(404);
 
     expect((await call('PUT', `/connectors/${name}/pause`)).status).toBe(202);
-    await eventually(async () => (await state(name)) === 'PAUSED', 60_000, 'PAUSED');
+    await eventually(async () => (await state(name)) === 'PAUSED', { what: 'PAUSED', timeoutMs: 60_000 });
     expect((await call('PUT', `/connectors/${name}/resume`)).status).toBe(202);
-    await eventually(async () => (await state(name)) === 'RUNNING', 60_000, 'RUNNING');
+    await eventually(async () => (await state(name)) === 'RUNNING', { what: 'RUNNING', timeoutMs: 60_000 });
 
-    await eventually(
-      async () => (await call('GET', `/connectors/${name}/topics`)).body[name]?.topics.includes(topic),
-      60_000,
-      'topic tracked',
-    );
+    await eventually(async () => (await call('GET', `/connectors/${name}/topics`)).body[name]?.topics.includes(topic), {
+      what: 'topic tracked',
+      timeoutMs: 60_000,
+    });
     expect((await call('GET', `/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [topic] } });
     expect((await call('PUT', `/connectors/${name}/topics/reset`)).status).toBe(202);
 
-    await eventually(
-      async () => (await call('GET', `/connectors/${name}/offsets`)).body.offsets.length > 0,
-      60_000,
-      'offsets',
-    );
+    await eventually(async () => (await call('GET', `/connectors/${name}/offsets`)).body.offsets.length > 0, {
+      what: 'offsets',
+      timeoutMs: 60_000,
+    });
     const offsets = (await call('GET', `/connectors/${name}/offsets`)).body;
     expect(offsets).toEqual({ offsets: [{ partition: expect.any(Object), offset: expect.any(Object) }] });
     const partition = offsets.offsets[0].partition;
@@ -203,7 +204,7 @@ describe('REST API against a real worker', () => {
 
     const stop = await call('PUT', `/connectors/${name}/stop`);
     expect(stop.status).toBe(204);
-    await eventually(async () => (await state(name)) === 'STOPPED', 60_000, 'STOPPED');
+    await eventually(async () => (await state(name)) === 'STOPPED', { what: 'STOPPED', timeoutMs: 60_000 });
     expect((await call('GET', `/connectors/${name}/status`)).body).toMatchObject({
       connector: { state: 'STOPPED' },
       tasks: [],
@@ -236,11 +237,10 @@ describe('REST API against a real worker', () => {
     const name = uniqueId('recreate');
     const topic = uniqueId('recreate-topic');
     expect((await call('POST', '/connectors', { name, config: counter(topic) })).status).toBe(201);
-    await eventually(
-      async () => (await call('GET', `/connectors/${name}/offsets`)).body.offsets.length > 0,
-      60_000,
-      'offsets',
-    );
+    await eventually(async () => (await call('GET', `/connectors/${name}/offsets`)).body.offsets.length > 0, {
+      what: 'offsets',
+      timeoutMs: 60_000,
+    });
     expect((await call('DELETE', `/connectors/${name}`)).status).toBe(204);
     expect((await call('POST', '/connectors', { name, config: counter(topic), initial_state: 'STOPPED' })).status).toBe(
       201,
@@ -267,8 +267,7 @@ describe('REST API against a real worker', () => {
         const o = (await call('GET', `/connectors/${sink}/offsets`)).body;
         return o.offsets.length > 0 && o.offsets[0].offset.kafka_offset === 5 ? o : undefined;
       },
-      90_000,
-      'sink offsets',
+      { what: 'sink offsets', timeoutMs: 90_000 },
     );
     expect(offsets).toEqual({
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 5 } }],
@@ -281,7 +280,7 @@ describe('REST API against a real worker', () => {
       ).status,
     ).toBe(400);
     expect((await call('PUT', `/connectors/${sink}/stop`)).status).toBe(204);
-    await eventually(async () => (await state(sink)) === 'STOPPED', 60_000, 'sink STOPPED');
+    await eventually(async () => (await state(sink)) === 'STOPPED', { what: 'sink STOPPED', timeoutMs: 60_000 });
     const altered = await call('PATCH', `/connectors/${sink}/offsets`, {
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 2 } }],
     });

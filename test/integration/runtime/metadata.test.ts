@@ -5,8 +5,7 @@
 import Kafka from 'node-rdkafka';
 import { UnavailableError } from '../../../runtime/api';
 import { allTopicsMetadata, connectClient, topicMetadata } from '../../../runtime/kafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
+import { createTopic, stackEnv, uniqueId } from '../../helpers';
 
 jest.setTimeout(60_000);
 
@@ -17,15 +16,7 @@ describe('Kafka metadata of the runtime clients', () => {
   const held = (client: object): unknown => (client as { _metadata?: unknown })._metadata;
 
   beforeAll(async () => {
-    const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
-    for (const [i, topic] of topics.entries()) {
-      await new Promise<void>((resolve, reject) =>
-        admin.createTopic({ topic, num_partitions: i + 2, replication_factor: 1 }, (err) =>
-          err ? reject(new Error(err.message)) : resolve(),
-        ),
-      );
-    }
-    admin.disconnect();
+    for (const [i, topic] of topics.entries()) await createTopic(kafka, topic, i + 2);
     consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': kafka, 'group.id': uniqueId('md') }, {});
     await connectClient(consumer, 30_000, 'test consumer');
   });

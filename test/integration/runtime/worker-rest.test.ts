@@ -1,41 +1,22 @@
 import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Kafka from 'node-rdkafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  eventually,
+  freshCluster,
+  readTopic,
+  rest,
+  stackEnv,
+  startWorker,
+  uniqueId,
+  type KafkaRecord,
+  type WorkerHandle,
+} from '../../helpers';
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
-/** Reads a topic from the beginning with a fresh group until `enough` says so (or a minute passes). */
-async function readTopic(
-  topic: string,
-  atLeast: number,
-  enough = (v: string[]) => v.length >= atLeast,
-): Promise<string[]> {
-  const { kafka } = stackEnv();
-  const c = new Kafka.KafkaConsumer(
-    {
-      'bootstrap.servers': kafka,
-      'group.id': uniqueId('reader'),
-      'enable.auto.commit': false,
-      // The topic may not exist yet when the reader subscribes: look for it again every second.
-      'topic.metadata.refresh.interval.ms': 1000,
-    },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((res, rej) => c.connect({}, (e) => (e ? rej(new Error(e.message)) : res())));
-  c.subscribe([topic]);
-  const out: string[] = [];
-  const deadline = Date.now() + 60_000;
-  while (!enough(out) && Date.now() < deadline) {
-    const batch = await new Promise<Kafka.Message[]>((res) => c.consume(500, (e, m) => res(e ? [] : m)));
-    for (const m of batch) out.push(m.value?.toString() ?? '');
-  }
-  await new Promise<void>((res) => c.disconnect(() => res()));
-  return out;
-}
+/** The values of records as text, in the order read. */
+const valuesOf = (records: readonly KafkaRecord[]): string[] => records.map((r) => r.value?.toString() ?? '');
 
 function counterConfig(topic: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -88,21 +69,27 @@ describe('worker REST API against the real broker', () => {
     expect(dup.status).toBe(409);
     expect(dup.body).toEqual({ error_code: 409, message: `Connector ${name} already exists` });
 
-    const status = await eventually(async () => {
-      const s = await rest(w.url, 'GET', `/connectors/${name}/status`);
-      return s.body?.tasks?.[0]?.state === 'RUNNING' ? s.body : undefined;
-    });
+    const status = await eventually(
+      async () => {
+        const s = await rest(w.url, 'GET', `/connectors/${name}/status`);
+        return s.body?.tasks?.[0]?.state === 'RUNNING' ? s.body : undefined;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(status.connector.state).toBe('RUNNING');
     expect(status.connector.worker_id).toBe(`127.0.0.1:${w.port}`);
     expect(status.type).toBe('source');
 
-    const values = await readTopic(topic, 50);
+    const values = valuesOf(await readTopic(stackEnv().kafka, topic, { count: 50 }));
     expect(values.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
 
-    const offsets = await eventually(async () => {
-      const o = await rest(w.url, 'GET', `/connectors/${name}/offsets`);
-      return o.body?.offsets?.[0]?.offset?.n === 49 ? o.body : undefined;
-    });
+    const offsets = await eventually(
+      async () => {
+        const o = await rest(w.url, 'GET', `/connectors/${name}/offsets`);
+        return o.body?.offsets?.[0]?.offset?.n === 49 ? o.body : undefined;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(offsets.offsets).toEqual([{ partition: { counter: `${name}-0` }, offset: { n: 49 } }]);
 
     const tasks = await rest(w.url, 'GET', `/connectors/${name}/tasks`);
@@ -137,11 +124,14 @@ describe('worker REST API against the real broker', () => {
       const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && l.includes(labels));
       return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
     };
-    const text = await eventually(async () => {
-      const res = await fetch(`${w.url}/metrics`);
-      const t = await res.text();
-      return sample(t, 'ferry_task_written_total', `connector="${name}"`) === 40 ? t : undefined;
-    });
+    const text = await eventually(
+      async () => {
+        const res = await fetch(`${w.url}/metrics`);
+        const t = await res.text();
+        return sample(t, 'ferry_task_written_total', `connector="${name}"`) === 40 ? t : undefined;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(sample(text, 'ferry_task_received_total', `connector="${name}"`)).toBe(40);
     expect(sample(text, 'ferry_task_state', `connector="${name}",task="0",state="RUNNING"`)).toBe(1);
     expect(sample(text, 'ferry_connector_state', `connector="${name}",state="RUNNING"`)).toBe(1);
@@ -158,16 +148,21 @@ describe('worker REST API against the real broker', () => {
     await rest(w.url, 'POST', '/connectors', { name, config: counterConfig(topic, { 'counter.max': '20' }) });
     await eventually(
       async () => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body?.tasks?.[0]?.state === 'RUNNING',
+      { what: 'condition', timeoutMs: 60_000 },
     );
 
     expect((await rest(w.url, 'PUT', `/connectors/${name}/pause`)).status).toBe(202);
-    await eventually(async () => {
-      const s = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
-      return s.connector.state === 'PAUSED' && s.tasks[0]?.state === 'PAUSED';
-    });
+    await eventually(
+      async () => {
+        const s = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
+        return s.connector.state === 'PAUSED' && s.tasks[0]?.state === 'PAUSED';
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect((await rest(w.url, 'PUT', `/connectors/${name}/resume`)).status).toBe(202);
     await eventually(
       async () => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body?.tasks?.[0]?.state === 'RUNNING',
+      { what: 'condition', timeoutMs: 60_000 },
     );
 
     const early = await rest(w.url, 'DELETE', `/connectors/${name}/offsets`);
@@ -175,10 +170,13 @@ describe('worker REST API against the real broker', () => {
     expect(early.body.message).toContain('STOPPED');
 
     expect((await rest(w.url, 'PUT', `/connectors/${name}/stop`)).status).toBe(204);
-    const stopped = await eventually(async () => {
-      const s = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
-      return s.connector.state === 'STOPPED' ? s : undefined;
-    });
+    const stopped = await eventually(
+      async () => {
+        const s = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
+        return s.connector.state === 'STOPPED' ? s : undefined;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(stopped.tasks).toEqual([]);
 
     const empty = await rest(w.url, 'PATCH', `/connectors/${name}/offsets`, { offsets: [] });
@@ -270,7 +268,7 @@ describe('worker REST API against the real broker', () => {
     const src = uniqueId('feed');
     // Feed the topic with the counter source, then read it with the file sink.
     await rest(w.url, 'POST', '/connectors', { name: src, config: counterConfig(topic, { 'counter.max': '30' }) });
-    await readTopic(topic, 30);
+    await readTopic(stackEnv().kafka, topic, { count: 30 });
     const dir = mkdtempSync(path.join(tmpdir(), 'ferry-sink-'));
     const file = path.join(dir, 'out.jsonl');
     const created = await rest(w.url, 'POST', '/connectors', {
@@ -284,31 +282,40 @@ describe('worker REST API against the real broker', () => {
       },
     });
     expect(created.status).toBe(201);
-    const lines = await eventually(() => {
-      if (!existsSync(file)) return Promise.resolve(undefined);
-      const l = readFileSync(file, 'utf8').trim().split('\n');
-      return Promise.resolve(l.length >= 30 ? l : undefined);
-    });
+    const lines = await eventually(
+      () => {
+        if (!existsSync(file)) return Promise.resolve(undefined);
+        const l = readFileSync(file, 'utf8').trim().split('\n');
+        return Promise.resolve(l.length >= 30 ? l : undefined);
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(lines.map((l) => JSON.parse(l).value).slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
-    const offsets = await eventually(async () => {
-      const o = (await rest(w.url, 'GET', `/connectors/${name}/offsets`)).body;
-      return o.offsets?.[0]?.offset?.kafka_offset === 30 ? o : undefined;
-    });
+    const offsets = await eventually(
+      async () => {
+        const o = (await rest(w.url, 'GET', `/connectors/${name}/offsets`)).body;
+        return o.offsets?.[0]?.offset?.kafka_offset === 30 ? o : undefined;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     expect(offsets.offsets).toEqual([
       { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 30 } },
     ]);
 
     // The sink's lag gauge reaches zero once everything is read; acks counted per record.
-    await eventually(async () => {
-      const t = await (await fetch(`${w.url}/metrics`)).text();
-      const lag = t
-        .split('\n')
-        .find((l) => l.startsWith('ferry_task_consumer_lag{') && l.includes(`connector="${name}"`));
-      const acked = t
-        .split('\n')
-        .find((l) => l.startsWith('ferry_task_acknowledged_total{') && l.includes(`connector="${name}"`));
-      return lag?.endsWith(' 0') && acked?.endsWith(' 30');
-    });
+    await eventually(
+      async () => {
+        const t = await (await fetch(`${w.url}/metrics`)).text();
+        const lag = t
+          .split('\n')
+          .find((l) => l.startsWith('ferry_task_consumer_lag{') && l.includes(`connector="${name}"`));
+        const acked = t
+          .split('\n')
+          .find((l) => l.startsWith('ferry_task_acknowledged_total{') && l.includes(`connector="${name}"`));
+        return lag?.endsWith(' 0') && acked?.endsWith(' 30');
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     await rest(w.url, 'PUT', `/connectors/${name}/stop`);
     const altered = await rest(w.url, 'PATCH', `/connectors/${name}/offsets`, {
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 2 } }],
@@ -337,25 +344,36 @@ describe('worker restart recovery', () => {
       initial_state: 'PAUSED',
     });
     // Let it write some records and offsets, then crash the worker mid-stream.
-    await eventually(async () => {
-      const o = (await rest(w.url, 'GET', `/connectors/${running}/offsets`)).body;
-      return (o.offsets?.[0]?.offset?.n ?? 0) >= 60;
-    });
+    await eventually(
+      async () => {
+        const o = (await rest(w.url, 'GET', `/connectors/${running}/offsets`)).body;
+        return (o.offsets?.[0]?.offset?.n ?? 0) >= 60;
+      },
+      { what: 'condition', timeoutMs: 60_000 },
+    );
     await w.kill();
 
     w = await startWorker(cluster);
     try {
       expect((await rest(w.url, 'GET', '/connectors')).body.sort()).toEqual([paused, running].sort());
-      await eventually(async () => {
-        const s = (await rest(w.url, 'GET', `/connectors/${paused}/status`)).body;
-        return s.connector.state === 'PAUSED';
-      });
-      await eventually(async () => {
-        const o = (await rest(w.url, 'GET', `/connectors/${running}/offsets`)).body;
-        return o.offsets?.[0]?.offset?.n === 399;
-      }, 90_000);
+      await eventually(
+        async () => {
+          const s = (await rest(w.url, 'GET', `/connectors/${paused}/status`)).body;
+          return s.connector.state === 'PAUSED';
+        },
+        { what: 'condition', timeoutMs: 60_000 },
+      );
+      await eventually(
+        async () => {
+          const o = (await rest(w.url, 'GET', `/connectors/${running}/offsets`)).body;
+          return o.offsets?.[0]?.offset?.n === 399;
+        },
+        { what: 'condition', timeoutMs: 90_000 },
+      );
       // Resumed from the stored offset: every number present, duplicates only from the last unflushed window.
-      const values = (await readTopic(topic, 400, (v) => new Set(v).size >= 400)).map(Number);
+      const values = valuesOf(
+        await readTopic(stackEnv().kafka, topic, { until: (r) => new Set(valuesOf(r)).size >= 400 }),
+      ).map(Number);
       const distinct = new Set(values);
       expect(distinct.size).toBe(400);
       expect(values.length - distinct.size).toBeLessThan(200);

@@ -1,19 +1,12 @@
 import Kafka from 'node-rdkafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
+import { createTopic, readTopic, stackEnv, uniqueId } from '../../helpers';
 
 describe('Kafka broker of the local stack', () => {
   const { kafka } = stackEnv();
 
   it('takes records from an idempotent producer (acks=all) and hands them back to a consumer', async () => {
     const topic = uniqueId('smoke');
-    const admin = Kafka.AdminClient.create({ 'bootstrap.servers': kafka });
-    await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: 1, replication_factor: 1 }, (err) =>
-        err ? reject(new Error(err.message)) : resolve(),
-      ),
-    );
-    admin.disconnect();
+    await createTopic(kafka, topic);
 
     const producer = new Kafka.HighLevelProducer(
       { 'bootstrap.servers': kafka, 'enable.idempotence': true },
@@ -34,25 +27,7 @@ describe('Kafka broker of the local stack', () => {
     }
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
 
-    const consumer = new Kafka.KafkaConsumer(
-      { 'bootstrap.servers': kafka, 'group.id': uniqueId('smoke-group'), 'enable.auto.commit': false },
-      { 'auto.offset.reset': 'earliest' },
-    );
-    await new Promise<void>((resolve, reject) => {
-      consumer.once('ready', () => resolve());
-      consumer.once('event.error', (err) => reject(new Error(err.message)));
-      consumer.connect();
-    });
-    consumer.subscribe([topic]);
-    const got: string[] = [];
-    const deadline = Date.now() + 60_000;
-    while (got.length < sent.length && Date.now() < deadline) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
-        consumer.consume(100, (err, msgs) => (err ? reject(new Error(err.message)) : resolve(msgs))),
-      );
-      for (const m of batch) got.push(m.value?.toString() ?? '');
-    }
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    const got = (await readTopic(kafka, topic, { count: sent.length })).map((r) => r.value?.toString());
     expect(got).toEqual(sent);
   });
 });

@@ -1,6 +1,5 @@
 import mqtt from 'mqtt';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
+import { stackEnv, uniqueId } from '../../helpers';
 
 describe('Mosquitto of the local stack', () => {
   const { mqtt: url } = stackEnv();

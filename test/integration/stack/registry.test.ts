@@ -1,6 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
+import { stackEnv, uniqueId } from '../../helpers';
 
 describe('schema registry of the local stack', () => {
   const { registry } = stackEnv();
