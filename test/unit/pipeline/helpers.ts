@@ -1,4 +1,4 @@
-import type { Logger } from '../../../runtime/api';
+import type { Logger, SourceRecord } from '../../../runtime/api';
 import type { PipelineContext, ProducerRecord } from '../../../runtime/pipeline';
 
 export interface LogLine {
@@ -53,4 +53,24 @@ export function testContext(opts: { deadLetterFails?: boolean; signal?: AbortSig
 export function headerText(r: ProducerRecord, key: string): string | undefined {
   const v = r.headers.find((h) => h.key === key)?.value;
   return typeof v === 'string' ? v : v?.toString('utf8');
+}
+
+/** String keys and schemaless JSON values: the converters most tests use. */
+export const json = { 'key.converter': 'string', 'value.converter': 'json', 'value.converter.schemas.enable': 'false' };
+/** No worker-level converter defaults. */
+export const noDefaults = {};
+
+/** A source record as the MQTT source would build it, with `changes` applied. */
+export function sourceRecord(changes: Partial<SourceRecord> = {}): SourceRecord {
+  return {
+    topic: 'factory.press7',
+    key: 'press7',
+    value: { temp: 21.5 },
+    headers: [{ key: 'mqtt.topic', value: 'factory/press7' }],
+    sourcePartition: { filter: 'factory/#' },
+    sourceOffset: {},
+    originalBytes: Buffer.from('{"temp":21.5}'),
+    timestamp: 1_700_000_000_000,
+    ...changes,
+  };
 }

@@ -60,3 +60,9 @@ export class RestHarness {
     await this.server?.close();
   }
 }
+
+/** A create request for the fixture source connector, with `extra` config. */
+export const source = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name,
+  config: { 'connector.class': 'CounterSourceConnector', topic: 'counter', 'tasks.max': '2', ...extra },
+});
