@@ -6,10 +6,17 @@
  * tasks.max and connector counts above the worker's limits.
  */
 import path from 'node:path';
-import Kafka from 'node-rdkafka';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { FIXTURE_PLUGINS, eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import {
+  eventually,
+  FIXTURE_PLUGINS,
+  freshCluster,
+  produce,
+  rest,
+  stackEnv,
+  startWorker,
+  uniqueId,
+  type WorkerHandle,
+} from '../../helpers';
 
 const HOSTILE_PLUGINS = path.join(__dirname, '..', '..', 'fixtures', 'hostile-plugins');
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
@@ -25,18 +32,14 @@ type Statuses = Record<string, { status: { connector: { state: string; trace?: s
 
 /** Writes a connector config straight into the config topic, as an older worker without name checks stored it. */
 async function storeLegacyConnector(topic: string, name: string, config: Record<string, string>): Promise<void> {
-  const producer = new Kafka.Producer({ 'bootstrap.servers': stackEnv().kafka, dr_cb: true });
-  await new Promise<void>((res, rej) => producer.connect({}, (e) => (e ? rej(new Error(e.message)) : res())));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      producer.once('delivery-report', (err) => (err ? reject(new Error(err.message)) : resolve()));
-      producer.produce(topic, 0, Buffer.from(JSON.stringify({ properties: { ...config, name } })), `connector-${name}`);
-      const poll = setInterval(() => producer.poll(), 50);
-      producer.once('delivery-report', () => clearInterval(poll));
-    });
-  } finally {
-    await new Promise<void>((res) => producer.disconnect(() => res()));
-  }
+  await produce(stackEnv().kafka, [
+    {
+      topic,
+      partition: 0,
+      key: `connector-${name}`,
+      value: Buffer.from(JSON.stringify({ properties: { ...config, name } })),
+    },
+  ]);
 }
 
 describe('containment: one connector cannot end the worker', () => {
@@ -60,7 +63,10 @@ describe('containment: one connector cannot end the worker', () => {
     expect(w.proc.exitCode).toBeNull();
     expect((await rest(w.url, 'GET', '/health')).status).toBe(200);
     const before = await steadyOffset();
-    await eventually(async () => (await steadyOffset()) > before, 60_000, 'the steady connector to keep producing');
+    await eventually(async () => (await steadyOffset()) > before, {
+      what: 'the steady connector to keep producing',
+      timeoutMs: 60_000,
+    });
   };
 
   beforeAll(async () => {
@@ -83,7 +89,10 @@ describe('containment: one connector cannot end the worker', () => {
       },
     });
     expect(created.status).toBe(201);
-    await eventually(async () => (await steadyOffset()) >= 0, 60_000, 'the steady connector to produce');
+    await eventually(async () => (await steadyOffset()) >= 0, {
+      what: 'the steady connector to produce',
+      timeoutMs: 60_000,
+    });
   });
 
   afterAll(async () => {
@@ -106,8 +115,7 @@ describe('containment: one connector cannot end the worker', () => {
         const c = (await statuses())[name]?.status.connector;
         return c?.state === 'FAILED' ? c : undefined;
       },
-      90_000,
-      'the long-named connector to fail',
+      { what: 'the long-named connector to fail', timeoutMs: 90_000 },
     );
     expect(connector.trace).toMatch(
       /name: gives a shared subscription of 700\d\d bytes \(\$share\/<group>\/<filter>\); MQTT allows at most 65535/,
@@ -132,8 +140,7 @@ describe('containment: one connector cannot end the worker', () => {
           const t = (await statuses())[name]?.status.tasks[0];
           return t?.state === 'FAILED' ? t : undefined;
         },
-        60_000,
-        `the ${mode} task to fail`,
+        { what: `the ${mode} task to fail`, timeoutMs: 60_000 },
       );
       expect(task.trace).toMatch(/thrown from a task timer|emitter error nobody listens to|rejection nobody handles/);
       await expectWorkerAndSteadyAlive();
