@@ -24,3 +24,19 @@ export function taskClientId(prefix: string, connector: string, taskId: number):
   }
   return id;
 }
+
+/**
+ * Key the connectors add to each task config: the task's MQTT client id, so session release finds the sessions of
+ * tasks that went away. Internal (not a user setting).
+ */
+export const TASK_CLIENT_ID_KEY = 'mqtt.task.client.id';
+
+/** A task's client id: the one its connector stored in the task config, else derived as {@link taskClientId}. */
+export function clientIdOfTask(
+  rawConfig: Readonly<Record<string, string>>,
+  prefix: string,
+  connector: string,
+  taskId: number,
+): string {
+  return rawConfig[TASK_CLIENT_ID_KEY] || taskClientId(prefix, connector, taskId);
+}

@@ -1,84 +1,17 @@
-import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { IClientOptions } from 'mqtt';
-import {
-  ConfigError,
-  configBoolean,
-  configNumber,
-  configString,
-  type ConfigIssue,
-  type ConfigValues,
-} from '../../runtime/api';
-import { mqttConnectionConfig } from './config';
+import { ConfigError } from '../../runtime/api';
 import { readSettingFile } from './setting-file';
-import { mqttConnectIdIssues } from './limits';
-import { parseServerUris, type ServerUri } from './server-uri';
-
-const TLS_FILE_KEYS = ['mqtt.ssl.ca', 'mqtt.ssl.cert', 'mqtt.ssl.key'] as const;
-
-/**
- * Cross-key checks of the connection keys: URIs (scheme, host, port), protocol version, readable TLS files, pairs
- * that only make sense together. Returns every problem, each naming its key.
- */
-export function validateMqttConnection(values: ConfigValues): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  let servers: ServerUri[] = [];
-  const uri = configString(values, 'mqtt.server.uri');
-  if (uri === undefined || uri.trim() === '') {
-    issues.push({ key: 'mqtt.server.uri', message: 'is required: one or more broker URIs, e.g. mqtt://host:1883' });
-  } else {
-    try {
-      servers = parseServerUris(uri);
-    } catch (err) {
-      if (err instanceof ConfigError) issues.push(...err.issues);
-      else throw err;
-    }
-  }
-  const version = configString(values, 'mqtt.protocol.version') ?? '5';
-  if (version !== '3.1.1' && version !== '5') {
-    issues.push({ key: 'mqtt.protocol.version', message: `"${version}" is not supported: use "3.1.1" or "5"` });
-  }
-  if (configString(values, 'mqtt.password') !== undefined && configString(values, 'mqtt.username') === undefined) {
-    issues.push({ key: 'mqtt.password', message: 'is set but mqtt.username is not' });
-  }
-  for (const key of TLS_FILE_KEYS) {
-    const file = configString(values, key);
-    if (file === undefined || file === '') continue;
-    try {
-      accessSync(file, constants.R_OK);
-    } catch {
-      issues.push({ key, message: `file "${file}" does not exist or cannot be read` });
-    }
-  }
-  const cert = configString(values, 'mqtt.ssl.cert');
-  const key = configString(values, 'mqtt.ssl.key');
-  if (cert && !key) issues.push({ key: 'mqtt.ssl.key', message: 'is required with mqtt.ssl.cert' });
-  if (key && !cert) issues.push({ key: 'mqtt.ssl.cert', message: 'is required with mqtt.ssl.key' });
-  const anyTls = TLS_FILE_KEYS.some((k) => configString(values, k));
-  if (anyTls && servers.length > 0 && !servers.some((s) => s.protocol === 'mqtts')) {
-    issues.push({
-      key: 'mqtt.server.uri',
-      message: 'TLS files are configured but no URI uses mqtts:// or ssl://',
-    });
-  }
-  issues.push(...mqttConnectIdIssues(values));
-  const base = intValue(values, 'mqtt.reconnect.backoff.ms');
-  const max = intValue(values, 'mqtt.reconnect.backoff.max.ms');
-  if (max < base) {
-    issues.push({
-      key: 'mqtt.reconnect.backoff.max.ms',
-      message: `must be at least mqtt.reconnect.backoff.ms (${base})`,
-    });
-  }
-  return issues;
-}
+import type { MqttConnectionSettings } from './settings';
 
 /** Options for `mqtt.connect` beyond {@link IClientOptions}'s declared ones; mqtt.js hands them on to `tls.connect`. */
 export type MqttClientOptions = IClientOptions & Pick<ConnectionOptions, 'passphrase' | 'checkServerIdentity'>;
 
+const quietLog = (): void => undefined;
+
 /**
- * mqtt.js 5.16 options for one client, from the connection keys:
+ * mqtt.js 5.16 options for one client, from the parsed connection keys ({@link parseMqttConnection}):
  *
  * - `servers`: every URI of `mqtt.server.uri`; mqtt.js moves to the next one at each connection attempt (failover,
  *   wrapping around).
@@ -92,12 +25,10 @@ export type MqttClientOptions = IClientOptions & Pick<ConnectionOptions, 'passph
  * - TLS: the CA, client certificate and key are read from their files here (the caller's start, never a
  *   constructor); the broker certificate and its host name are verified unless `mqtt.ssl.verify.hostname` is false.
  */
-const quietLog = (): void => undefined;
-
-export function mqttClientOptions(values: ConfigValues, clientId: string): MqttClientOptions {
-  const servers = parseServerUris(configString(values, 'mqtt.server.uri') ?? '');
-  const version = (configString(values, 'mqtt.protocol.version') ?? '5') === '3.1.1' ? 4 : 5;
-  const first = servers[0] as ServerUri;
+export function mqttClientOptions(settings: MqttConnectionSettings, clientId: string): MqttClientOptions {
+  const { servers, protocolVersion: version } = settings;
+  const first = servers[0];
+  if (first === undefined) throw new ConfigError([{ key: 'mqtt.server.uri', message: 'no broker URI' }]);
   const options: MqttClientOptions = {
     clientId,
     protocolVersion: version,
@@ -106,10 +37,10 @@ export function mqttClientOptions(values: ConfigValues, clientId: string): MqttC
     port: first.port,
     protocol: first.protocol,
     servers: servers.map((s) => ({ host: s.host, port: s.port, protocol: s.protocol })),
-    clean: configBoolean(values, 'mqtt.clean.start') ?? false,
-    keepalive: intValue(values, 'mqtt.keepalive.seconds'),
-    connectTimeout: intValue(values, 'mqtt.connect.timeout.ms'),
-    reconnectPeriod: intValue(values, 'mqtt.reconnect.backoff.ms'),
+    clean: settings.cleanStart,
+    keepalive: settings.keepaliveSeconds,
+    connectTimeout: settings.connectTimeoutMs,
+    reconnectPeriod: settings.reconnectBackoffMs,
     manualConnect: true,
     // Resubscription after a lost session is the caller's job (it knows its filters); mqtt.js's own only works
     // with its fixed reconnect period.
@@ -124,40 +55,51 @@ export function mqttClientOptions(values: ConfigValues, clientId: string): MqttC
   // unless DEBUG asks for debug output, its log is a no-op.
   if (!process.env['DEBUG']) options.log = quietLog;
   if (version === 5) {
-    options.properties = { sessionExpiryInterval: intValue(values, 'mqtt.session.expiry.seconds') };
+    options.properties = { sessionExpiryInterval: settings.sessionExpirySeconds };
   }
-  const username = configString(values, 'mqtt.username');
-  if (username !== undefined && username !== '') {
-    options.username = username;
-    const password = configString(values, 'mqtt.password');
-    if (password !== undefined) options.password = password;
+  if (settings.username !== undefined) {
+    options.username = settings.username;
+    if (settings.password !== undefined) options.password = settings.password;
   }
-  if (servers.some((s) => s.protocol === 'mqtts')) addTls(options, values);
+  if (servers.some((s) => s.protocol === 'mqtts')) addTls(options, tlsOptions(settings));
   return options;
 }
 
-function addTls(options: MqttClientOptions, values: ConfigValues): void {
-  const read = (key: string): Buffer | undefined => {
-    const file = configString(values, key);
-    if (file === undefined || file === '') return undefined;
+/**
+ * The TLS options of the connection keys, files read here (a task's start, never a constructor): the broker
+ * certificate is always verified; its host name too unless `mqtt.ssl.verify.hostname` is false. Throws a
+ * {@link ConfigError} naming the key of a file it cannot read.
+ */
+export function tlsOptions(settings: MqttConnectionSettings): ConnectionOptions {
+  const read = (key: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined;
     try {
       return readSettingFile(file);
     } catch (err) {
       throw new ConfigError([{ key, message: (err as Error).message }]);
     }
   };
-  const ca = read('mqtt.ssl.ca');
-  const cert = read('mqtt.ssl.cert');
-  const key = read('mqtt.ssl.key');
-  if (ca) options.ca = ca;
-  if (cert) options.cert = cert;
-  if (key) options.key = key;
-  const passphrase = configString(values, 'mqtt.ssl.key.password');
-  if (passphrase !== undefined && passphrase !== '') options.passphrase = passphrase;
+  const { tls } = settings;
+  const out: ConnectionOptions = {};
+  const ca = read('mqtt.ssl.ca', tls.caFile);
+  const cert = read('mqtt.ssl.cert', tls.certFile);
+  const key = read('mqtt.ssl.key', tls.keyFile);
+  if (ca) out.ca = ca;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  if (tls.keyPassword !== undefined) out.passphrase = tls.keyPassword;
+  out.rejectUnauthorized = true;
+  if (!tls.verifyHostname) out.checkServerIdentity = () => undefined;
+  return out;
+}
+
+function addTls(options: MqttClientOptions, tls: ConnectionOptions): void {
+  if (tls.ca !== undefined) options.ca = tls.ca as Buffer;
+  if (tls.cert !== undefined) options.cert = tls.cert as Buffer;
+  if (tls.key !== undefined) options.key = tls.key as Buffer;
+  if (tls.passphrase !== undefined) options.passphrase = tls.passphrase;
   options.rejectUnauthorized = true;
-  if (configBoolean(values, 'mqtt.ssl.verify.hostname') === false) {
-    options.checkServerIdentity = () => undefined;
-  }
+  if (tls.checkServerIdentity !== undefined) options.checkServerIdentity = tls.checkServerIdentity;
   // mqtt.js sets `servername` once, from the first host, and keeps it for every later server: a failover to another
   // host would then check that host's certificate against the first host's name. Deriving it from the host mqtt.js
   // is about to connect to keeps SNI and the name check right on every server. The setter swallows mqtt.js's write.
@@ -170,12 +112,4 @@ function addTls(options: MqttClientOptions, values: ConfigValues): void {
     },
     set(): void {},
   });
-}
-
-/** An integer key, falling back to its schema default when the values were not run through the schema. */
-export function intValue(values: ConfigValues, key: string): number {
-  const v = configNumber(values, key);
-  if (v !== undefined && Number.isFinite(v)) return Math.trunc(v);
-  const d = mqttConnectionConfig[key]?.default;
-  return typeof d === 'number' ? d : 0;
 }

@@ -1,13 +1,22 @@
 /**
- * What the MQTT source and sink share: connection keys and their checks, mqtt.js options, client ids, topic rules
- * and `${...}` templates.
+ * What the MQTT source and sink share: connection keys, their one parser and checks, mqtt.js options, reconnect
+ * back-off, client ids, session release, topic rules and `${...}` templates.
  * @packageDocumentation
  */
 export { mqttConnectionConfig } from './config';
 export { parseServerUris, type ServerUri } from './server-uri';
-export { validateMqttConnection, mqttClientOptions, type MqttClientOptions } from './connection';
-export { attachReconnectBackoff, backoffDelayMs } from './reconnect';
-export { taskClientId } from './client-id';
+export {
+  parseMqttConnection,
+  validateMqttConnection,
+  checkMqttConnection,
+  intSetting,
+  type MqttConnectionSettings,
+  type MqttTlsSettings,
+} from './settings';
+export { mqttClientOptions, tlsOptions, type MqttClientOptions } from './connection';
+export { attachReconnectBackoff, backoffDelayMs, ReconnectBackoff } from './reconnect';
+export { taskClientId, clientIdOfTask, TASK_CLIENT_ID_KEY } from './client-id';
+export { releaseMqttSessions } from './release';
 export { validateTopicFilter, validatePublishTopic } from './topics';
 export { compileTemplate, resolvePath, type Template, type TemplatePath } from './template';
 export { jsonText, placeholderText } from './json-text';

@@ -10,10 +10,11 @@ import {
   type ConfigValues,
 } from '../../runtime/api';
 import {
+  checkMqttConnection,
   compileTemplate,
   mqttConnectionConfig,
-  validateMqttConnection,
   validatePublishTopic,
+  type MqttConnectionSettings,
   type Template,
 } from '../mqtt-common';
 
@@ -179,6 +180,7 @@ export type RetainSetting = { readonly fixed: boolean } | { readonly from: Templ
 
 /** The sink's publishing settings, resolved once per task: templates compiled, defaults applied. */
 export interface SinkSettings {
+  readonly connection: MqttConnectionSettings;
   readonly protocolVersion: 4 | 5;
   readonly topic: Template;
   readonly qos: 0 | 1 | 2;
@@ -196,7 +198,7 @@ export interface SinkSettings {
 
 /** Parses the sink's configuration; throws a {@link ConfigError} listing every bad key. */
 export function parseSinkSettings(values: ConfigValues): SinkSettings {
-  const issues: ConfigIssue[] = validateMqttConnection(values);
+  const { settings: connection, issues } = checkMqttConnection(values);
   const topicsList = configList(values, 'topics');
   const topicsRegex = configString(values, 'topics.regex');
   const hasRegex = topicsRegex !== undefined && topicsRegex.trim() !== '';
@@ -214,7 +216,7 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
       issues.push({ key: 'topics.regex', message: `not a valid regular expression: ${(err as Error).message}` });
     }
   }
-  const protocolVersion = configString(values, 'mqtt.protocol.version') === '3.1.1' ? 4 : 5;
+  const { protocolVersion } = connection;
 
   const template = (key: string, required: boolean, publishTopic: boolean): Template | undefined => {
     const source = configString(values, key);
@@ -302,6 +304,7 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
 
   if (issues.length > 0 || topic === undefined) throw new ConfigError(issues);
   return {
+    connection,
     protocolVersion,
     topic,
     qos: qos as 0 | 1 | 2,

@@ -4,7 +4,8 @@
  */
 import type { SinkConnectorPlugin } from '../../runtime/api';
 import { mqttSinkConfigSchema, validateSinkConfig } from './config';
-import { MqttSinkConnector, releaseSinkSessions } from './connector';
+import { releaseMqttSessions } from '../mqtt-common';
+import { MqttSinkConnector } from './connector';
 import { MqttSinkTask } from './task';
 
 export const mqttSinkPlugin: SinkConnectorPlugin = {
@@ -17,11 +18,11 @@ export const mqttSinkPlugin: SinkConnectorPlugin = {
   validate: (values) => validateSinkConfig(values),
   createConnector: () => new MqttSinkConnector(),
   createTask: () => new MqttSinkTask(),
-  releaseTasks: (taskConfigs, logger) => releaseSinkSessions(taskConfigs, logger),
+  releaseTasks: releaseMqttSessions,
 };
 
-export { MqttSinkConnector, releaseSinkSessions } from './connector';
-export { MqttSinkTask, TASK_CLIENT_ID_KEY } from './task';
+export { MqttSinkConnector } from './connector';
+export { MqttSinkTask } from './task';
 export {
   mqttSinkConfigSchema,
   parseSinkSettings,

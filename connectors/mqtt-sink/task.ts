@@ -4,21 +4,14 @@ import {
   RecordError,
   TaskFailedError,
   UnavailableError,
-  configString,
   type Logger,
   type SinkRecord,
   type SinkTask,
   type SinkTaskContext,
 } from '../../runtime/api';
-import { attachReconnectBackoff, backoffDelayMs, mqttClientOptions, taskClientId } from '../mqtt-common';
+import { attachReconnectBackoff, backoffDelayMs, clientIdOfTask, mqttClientOptions } from '../mqtt-common';
 import { parseSinkSettings, type SinkSettings } from './config';
 import { renderRecord, type PublishMessage } from './render';
-
-/**
- * Set by the connector in each task config: the task's MQTT client id, so `releaseTasks` can find the sessions of
- * tasks that went away. Internal; a task without it derives the same id from its connector name and task id.
- */
-export const TASK_CLIENT_ID_KEY = 'mqtt.task.client.id';
 
 /** CONNACK reason codes that no retry will fix (3.1.1 codes 1–5, MQTT 5 codes 0x80 and up). */
 const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c]);
@@ -64,17 +57,17 @@ export class MqttSinkTask implements SinkTask {
     if (this.state !== 'NEW') throw new TaskFailedError('an MQTT sink task can only be started once');
     this.ctx = ctx;
     this.log = ctx.logger;
-    this.settings = parseSinkSettings(ctx.config);
-    const clientId =
-      ctx.rawConfig[TASK_CLIENT_ID_KEY] ||
-      taskClientId(configString(ctx.config, 'mqtt.client.id.prefix') ?? 'ferry', ctx.connector, ctx.taskId);
-    const options = mqttClientOptions(ctx.config, clientId);
+    const settings = parseSinkSettings(ctx.config);
+    this.settings = settings;
+    const { connection } = settings;
+    const clientId = clientIdOfTask(ctx.rawConfig, connection.clientIdPrefix, ctx.connector, ctx.taskId);
+    const options = mqttClientOptions(connection, clientId);
     // The default provider hands out ids round-robin without checking which are still pending: a slow PUBACK could
     // have its id reused and its callback overwritten. This one never hands out an id in use.
     options.messageIdProvider = new UniqueMessageIdProvider();
     const client = mqtt.connect(options);
     this.client = client;
-    this.detachBackoff = attachReconnectBackoff(client, ctx.config);
+    this.detachBackoff = attachReconnectBackoff(client, connection);
     this.state = 'RUNNING';
     ctx.signal.addEventListener('abort', () => this.wakeAll(), { once: true });
 
@@ -97,7 +90,7 @@ export class MqttSinkTask implements SinkTask {
     client.on('error', (err) => this.log?.warn({ clientId, err: err.message }, 'MQTT client error'));
 
     try {
-      await this.firstConnect(client, options.connectTimeout ?? 30_000, ctx.signal);
+      await this.firstConnect(client, connection.connectTimeoutMs, ctx.signal);
     } catch (err) {
       await this.stop();
       throw err;

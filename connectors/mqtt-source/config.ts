@@ -3,9 +3,9 @@ import path from 'node:path';
 import {
   ConfigError,
   UnavailableError,
-  configList,
   configNumber,
   configString,
+  settingsReader,
   type ConfigIssue,
   type ConfigProperty,
   type ConfigSchema,
@@ -19,11 +19,13 @@ import {
   compileTemplate,
   mqttConnectionConfig,
   mqttSubscriptionIssues,
+  parseMqttConnection,
   readSettingFile,
   validateMqttConnection,
   validateTopicFilter,
+  type MqttConnectionSettings,
+  type Template,
 } from '../mqtt-common';
-import type { Template } from '../mqtt-common';
 
 const GROUP_SUB = 'MQTT Subscription';
 const GROUP_MAP = 'Kafka Mapping';
@@ -34,11 +36,8 @@ export type ValueFormat = (typeof VALUE_FORMATS)[number];
 /** Placeholders a `kafka.topic` / `kafka.key` template may use. */
 export const TEMPLATE_ROOTS = ['mqtt.topic', 'mqtt.qos', 'mqtt.retain', 'mqtt.user.property', 'payload'] as const;
 
-/** Keys the connector adds to each task config (not user settings). */
-export const TASK_KEYS = {
-  clientId: 'mqtt.task.client.id',
-  filters: 'mqtt.task.filters',
-} as const;
+/** Key the connector adds to each task config (not a user setting): the task's subscriptions, shared or not. */
+export const TASK_FILTERS_KEY = 'mqtt.task.filters';
 
 /**
  * The repo's schemas/ folder: a relative `mqtt.value.schema.file` is resolved against it. Two levels up from the
@@ -186,7 +185,8 @@ export function loadValueSchema(file: string, schemas: SchemaReader): Schema {
 /** Cross-key checks: connection, filters, templates, value format, scaling. Every problem names its key. */
 export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: ValidationContext): ConfigIssue[] {
   const issues = validateMqttConnection(values);
-  const filters = configList(values, 'mqtt.topics');
+  const read = settingsReader(mqttSourceConfig, values);
+  const filters = read.list('mqtt.topics');
   if (filters.length === 0) issues.push({ key: 'mqtt.topics', message: 'at least one topic filter is required' });
   const tasksMax = configNumber(values, 'tasks.max') ?? 1;
   for (const filter of filters) {
@@ -204,10 +204,10 @@ export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: V
     const groupName = shareGroupName(group ?? configString(values, 'name') ?? '');
     issues.push(...mqttSubscriptionIssues(filters, groupName, group !== undefined ? 'mqtt.share.group' : 'name'));
   }
-  const qos = configNumber(values, 'mqtt.qos') ?? 1;
+  const qos = read.number('mqtt.qos') ?? 1;
   if (![0, 1, 2].includes(qos)) issues.push({ key: 'mqtt.qos', message: `${qos} is not a QoS: use 0, 1 or 2` });
   for (const key of ['kafka.topic', 'kafka.key'] as const) {
-    const source = configString(values, key) ?? (key === 'kafka.key' ? '${mqtt.topic}' : undefined);
+    const source = read.string(key);
     if (source === undefined || source === '') {
       if (key === 'kafka.topic') issues.push({ key, message: 'is required, e.g. "iot.${mqtt.topic[1]}"' });
       continue;
@@ -223,7 +223,7 @@ export function validateMqttSource(values: ConfigValues, _raw: RawConfig, ctx: V
       else throw err;
     }
   }
-  const format = configString(values, 'mqtt.value.format') ?? 'envelope';
+  const format = read.string('mqtt.value.format') ?? '';
   if (!(VALUE_FORMATS as readonly string[]).includes(format)) {
     issues.push({ key: 'mqtt.value.format', message: `"${format}" is not one of ${VALUE_FORMATS.join(', ')}` });
   }
@@ -283,9 +283,49 @@ export interface SourceTemplates {
 }
 
 export function compileSourceTemplates(values: ConfigValues): SourceTemplates {
+  const read = settingsReader(mqttSourceConfig, values);
   return {
-    topic: compileTemplate(configString(values, 'kafka.topic') ?? '', TEMPLATE_ROOTS, 'kafka.topic'),
-    key: compileTemplate(configString(values, 'kafka.key') ?? '${mqtt.topic}', TEMPLATE_ROOTS, 'kafka.key'),
+    topic: compileTemplate(read.string('kafka.topic') ?? '', TEMPLATE_ROOTS, 'kafka.topic'),
+    key: compileTemplate(read.string('kafka.key') ?? '', TEMPLATE_ROOTS, 'kafka.key'),
+  };
+}
+
+/** A source task's settings, parsed once at its start: every default from {@link mqttSourceConfig}. */
+export interface SourceSettings {
+  readonly connection: MqttConnectionSettings;
+  /** The configured filters, unshared (source partitions are per filter). */
+  readonly filters: readonly string[];
+  /** What this task subscribes to: the filters, or their `$share/…` forms when tasks share them. */
+  readonly subscriptions: readonly string[];
+  readonly qos: 0 | 1 | 2;
+  readonly maxInFlight: number;
+  readonly templates: SourceTemplates;
+  readonly valueFormat: ValueFormat;
+  readonly valueSchemaFile?: string;
+  readonly valueSchemaSubject?: string;
+  /** Where to read the subject from (see {@link schemaRegistryUrl}). */
+  readonly valueSchemaRegistryUrl?: string;
+}
+
+/** Parses a task's configuration (validated when stored); throws a ConfigError naming a bad key. */
+export function parseSourceSettings(values: ConfigValues): SourceSettings {
+  const read = settingsReader(mqttSourceConfig, values);
+  const filters = read.list('mqtt.topics');
+  const subscribed = read.list(TASK_FILTERS_KEY);
+  const schemaFile = read.string('mqtt.value.schema.file');
+  const subject = read.string('mqtt.value.schema.subject');
+  const registryUrl = schemaRegistryUrl(values);
+  return {
+    connection: parseMqttConnection(values),
+    filters,
+    subscriptions: subscribed.length > 0 ? subscribed : filters,
+    qos: (read.number('mqtt.qos') ?? 1) as 0 | 1 | 2,
+    maxInFlight: read.number('mqtt.max.in.flight') ?? DEFAULT_MAX_IN_FLIGHT,
+    templates: compileSourceTemplates(values),
+    valueFormat: (read.string('mqtt.value.format') ?? 'envelope') as ValueFormat,
+    ...(schemaFile ? { valueSchemaFile: schemaFile } : {}),
+    ...(subject ? { valueSchemaSubject: subject } : {}),
+    ...(registryUrl ? { valueSchemaRegistryUrl: registryUrl } : {}),
   };
 }
 

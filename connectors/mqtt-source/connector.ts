@@ -1,16 +1,13 @@
-import mqtt from 'mqtt';
 import {
-  configList,
-  configString,
+  settingsReader,
   type ConfigValues,
   type Connector,
   type ConnectorContext,
-  type Logger,
   type RawConfig,
   type SourceConnectorPlugin,
 } from '../../runtime/api';
-import { mqttClientOptions, taskClientId } from '../mqtt-common';
-import { TASK_KEYS, mqttSourceConfig, shareGroupName, taskFilters, validateMqttSource } from './config';
+import { TASK_CLIENT_ID_KEY, parseMqttConnection, releaseMqttSessions, taskClientId } from '../mqtt-common';
+import { TASK_FILTERS_KEY, mqttSourceConfig, shareGroupName, taskFilters, validateMqttSource } from './config';
 import { MqttSourceTask } from './task';
 
 /**
@@ -30,75 +27,20 @@ export class MqttSourceConnector implements Connector {
 
   taskConfigs(maxTasks: number): RawConfig[] {
     const n = Math.max(1, Math.trunc(maxTasks));
-    const prefix = configString(this.raw, 'mqtt.client.id.prefix') ?? 'ferry';
-    const filters = configList(this.raw, 'mqtt.topics');
-    const group = n > 1 ? shareGroupName(configString(this.raw, 'mqtt.share.group') ?? this.name) : undefined;
+    const read = settingsReader(mqttSourceConfig, this.raw);
+    const prefix = parseMqttConnection(this.raw).clientIdPrefix;
+    const filters = read.list('mqtt.topics');
+    const group = n > 1 ? shareGroupName(read.string('mqtt.share.group') ?? this.name) : undefined;
     const subscriptions = taskFilters(filters, group).join(',');
     return Array.from({ length: n }, (_, taskId) => ({
       ...this.raw,
-      [TASK_KEYS.clientId]: taskClientId(prefix, this.name, taskId),
-      [TASK_KEYS.filters]: subscriptions,
+      [TASK_CLIENT_ID_KEY]: taskClientId(prefix, this.name, taskId),
+      [TASK_FILTERS_KEY]: subscriptions,
     }));
   }
 
   stop(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-/**
- * Ends the persistent MQTT sessions of tasks that went away for good, so the broker frees what it queued for them:
- * connect with the task's client id, Clean Start and (MQTT 5) Session Expiry 0, then disconnect. A re-created
- * connector therefore starts fresh, like its offsets.
- */
-export async function releaseMqttSourceTasks(taskConfigs: readonly RawConfig[], logger: Logger): Promise<void> {
-  for (const config of taskConfigs) {
-    const clientId = configString(config, TASK_KEYS.clientId);
-    if (!clientId) {
-      logger.warn({}, 'task config without an MQTT client id; no session to release');
-      continue;
-    }
-    try {
-      const options = mqttClientOptions(config, clientId);
-      options.clean = true;
-      options.reconnectPeriod = 0;
-      options.manualConnect = false;
-      if (options.protocolVersion === 5) options.properties = { sessionExpiryInterval: 0 };
-      await endSession(options);
-      logger.info({ clientId }, 'ended the MQTT session of a removed task');
-    } catch (err) {
-      logger.warn({ clientId, err: (err as Error).message }, 'could not end the MQTT session of a removed task');
-    }
-  }
-}
-
-/** One clean connection, then a normal disconnect; rejects on error, refusal, or no CONNACK within the timeout. */
-async function endSession(options: ReturnType<typeof mqttClientOptions>): Promise<void> {
-  const client = mqtt.connect(options);
-  // mqtt.js throws on an 'error' event nobody listens to; failures are reported through the promise below.
-  client.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no CONNACK within ${options.connectTimeout ?? 30000} ms`)),
-        options.connectTimeout ?? 30000,
-      );
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      client.once('close', () => {
-        clearTimeout(timer);
-        reject(new Error('connection closed before CONNACK'));
-      });
-    });
-    await client.endAsync();
-  } finally {
-    client.end(true);
   }
 }
 
@@ -113,5 +55,5 @@ export const mqttSourcePlugin: SourceConnectorPlugin = {
   validate: validateMqttSource,
   createConnector: () => new MqttSourceConnector(),
   createTask: () => new MqttSourceTask(),
-  releaseTasks: releaseMqttSourceTasks,
+  releaseTasks: releaseMqttSessions,
 };

@@ -1,5 +1,5 @@
 import { SchemaBuilder, Schemas, type Schema } from '../../runtime/api';
-import type { InboundMessage } from './session';
+import type { InboundMessage } from './session-types';
 
 /** Connect name of the envelope struct; its Avro form is schemas/avro/mqtt-envelope.avsc (record Envelope). */
 export const ENVELOPE_SCHEMA_NAME = 'io.ferry.mqtt.Envelope';

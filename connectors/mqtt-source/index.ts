@@ -3,30 +3,33 @@
  * broker only after Kafka has its record, in arrival order. See docs/mqtt-source.md.
  * @packageDocumentation
  */
-export { mqttSourcePlugin, MqttSourceConnector, releaseMqttSourceTasks } from './connector';
+export { mqttSourcePlugin, MqttSourceConnector } from './connector';
 export { MqttSourceTask, sessionOptionsFrom } from './task';
 export {
   mqttSourceConfig,
   validateMqttSource,
+  parseSourceSettings,
+  type SourceSettings,
   fetchValueSchema,
   schemaRegistryUrl,
   TEMPLATE_ROOTS,
   VALUE_FORMATS,
   type ValueFormat,
-  TASK_KEYS,
+  TASK_FILTERS_KEY,
   DEFAULT_MAX_IN_FLIGHT,
 } from './config';
 export { RecordMapper, mqttHeaders, topicMatches, PARTITION_KEY, type MapperOptions } from './mapping';
 export { envelopeSchema, envelopeValue, ENVELOPE_SCHEMA_NAME } from './envelope';
 export { jsonToConnect } from './json-value';
 export { AckLedger, type Slot, type Admission, type ReleasedAck, type AckKind } from './ack-ledger';
-export {
-  SubscriberSession,
-  type SessionOptions,
-  type InboundMessage,
-  type Complete,
-  type MessageHandler,
-  type SessionState,
-  type ServerAddress,
-  type Subscription,
-} from './session';
+export { SubscriberSession } from './session';
+export type {
+  SessionOptions,
+  InboundMessage,
+  Complete,
+  MessageHandler,
+  SessionState,
+  ServerAddress,
+  Subscription,
+} from './session-types';
+export { encodeAcks } from './packets';

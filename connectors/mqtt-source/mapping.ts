@@ -11,7 +11,7 @@ import { resolvePath, type TemplatePath } from '../mqtt-common';
 import { kafkaTopicProblem, type SourceTemplates, type ValueFormat } from './config';
 import { envelopeSchema, envelopeValue } from './envelope';
 import { jsonToConnect } from './json-value';
-import type { InboundMessage } from './session';
+import type { InboundMessage } from './session-types';
 
 /** Header of MQTT 5 correlation data that is not UTF-8 text: its base64 text (a Kafka header would alter the bytes). */
 export const CORRELATION_BASE64 = `mqtt.correlation.data${BASE64_HEADER_SUFFIX}`;

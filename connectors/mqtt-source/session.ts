@@ -14,95 +14,30 @@
  * session stops reading from the socket (the broker keeps the rest queued) — Mosquitto stops honouring MQTT 5
  * Receive Maximum once acks flow, so the announced Receive Maximum alone is not enough.
  *
- * Keepalive while acks are held: PINGREQ is written on schedule whatever the window does (writes never stop), so
- * the broker keeps the connection. While reads are paused a PINGRESP cannot be read, so the missing-PINGRESP check
- * only runs while reading; a dead peer during a long pause is found by TCP keepalive or by the next write failing.
+ * Around the state kept here: packets.ts (what is written), keepalive.ts (PINGREQ schedule), dial.ts (the socket),
+ * ack-ledger.ts (the ordered release queue) and mqtt-common's ReconnectBackoff (the same back-off as the sink).
+ *
+ * States ({@link SessionState}): idle → connecting → connected; a lost or refused connection → waiting (back-off,
+ * then the next server of the list: failover) → connecting …; stop() from any state → stopped, for good.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import tls from 'node:tls';
-import mqttPacket from 'mqtt-packet';
-import type { IConnackPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
+import type net from 'node:net';
+import mqttPacket, { type IConnackPacket, type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
+import { ReconnectBackoff } from '../mqtt-common';
+import { AckBatch } from './ack-batch';
 import { AckLedger, type ReleasedAck, type Slot } from './ack-ledger';
-
-// mqtt-packet's encoder otherwise builds, on its first use, a cache of all 65,536 packet ids as 2-byte Buffers: 6 MB
-// of heap in every worker, to save one tiny allocation per encoded packet id. (A process-wide switch; the sink's
-// mqtt.js client turns it off too, with writeCache: false.)
-mqttPacket.writeToStream.cacheNumbers = false;
-
-/** One broker address (failover goes through the list in order). */
-export interface ServerAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly tls: boolean;
-}
-
-export interface Subscription {
-  readonly topic: string;
-  readonly qos: 0 | 1 | 2;
-}
-
-/** Everything the session needs, resolved (no defaults applied here). */
-export interface SessionOptions {
-  readonly servers: readonly ServerAddress[];
-  /** 4 = MQTT 3.1.1, 5 = MQTT 5. */
-  readonly protocolVersion: 4 | 5;
-  readonly clientId: string;
-  readonly username?: string;
-  readonly password?: Buffer;
-  /** TLS settings for `mqtts://`/`ssl://` servers (ca, cert, key, rejectUnauthorized, servername). */
-  readonly tls?: tls.ConnectionOptions;
-  readonly keepaliveSeconds: number;
-  readonly connectTimeoutMs: number;
-  readonly reconnectMinMs: number;
-  readonly reconnectMaxMs: number;
-  readonly cleanStart: boolean;
-  /** MQTT 5 Session Expiry Interval; ignored on 3.1.1 (the broker's setting applies). */
-  readonly sessionExpirySeconds: number;
-  /** Messages admitted and not yet acknowledged, at most. */
-  readonly maxInFlight: number;
-  readonly subscriptions: readonly Subscription[];
-}
-
-/** A message as the session hands it over. */
-export interface InboundMessage {
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly qos: 0 | 1 | 2;
-  readonly retain: boolean;
-  readonly dup: boolean;
-  readonly packetId: number | undefined;
-  /** MQTT 5 properties, when any. */
-  readonly properties: IPublishPacket['properties'];
-  /** Milliseconds since the epoch when the session read it. */
-  readonly arrivalTime: number;
-}
-
-/** Completion of one message: no error once Kafka durably has its record. */
-export type Complete = (err?: Error) => void;
-
-/** Receives messages; `complete` must be called exactly once per message. */
-export type MessageHandler = (message: InboundMessage, complete: Complete) => void;
-
-export interface SessionEvents {
-  connected: [info: { server: string; sessionPresent: boolean }];
-  disconnected: [reason: Error | undefined];
-  /** A connect attempt or the connection failed; the session retries with back-off. */
-  connectionError: [err: Error];
-  /** Acks written to the broker (count). */
-  acknowledged: [count: number];
-  /** The broker answered our SUBSCRIBE (sent when a connection found no session); refusals are also reported below. */
-  subscribed: [info: { topics: string[] }];
-  /** A subscription the broker refused (SUBACK failure code). */
-  subscribeFailed: [info: { topic: string; code: number }];
-  /** The session cannot work with these options (a packet that cannot be encoded); it has stopped. */
-  failed: [err: Error];
-}
-
-/** Connection state, for status and tests. */
-export type SessionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
-
-const RECONNECT_JITTER = 0.2;
+import { dial, hangUp, serverLabel } from './dial';
+import { Keepalive } from './keepalive';
+import {
+  brokerDisconnect,
+  connackRefusal,
+  connectPacket,
+  encode,
+  encodeAcks,
+  inboundMessage,
+  subscribePacket,
+} from './packets';
+import type { Complete, MessageHandler, SessionEvents, SessionOptions, SessionState } from './session-types';
 
 export class SubscriberSession extends EventEmitter<SessionEvents> {
   private readonly ledger = new AckLedger();
@@ -115,19 +50,24 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private draining = false;
   private paused = false;
   private serverIndex = 0;
-  private attempt = 0;
+  private readonly backoff: ReconnectBackoff;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private lastWriteMs = 0;
-  private lastReadMs = 0;
-  private pingOutstandingSinceMs: number | undefined;
+  private readonly keepalive = new Keepalive({
+    ping: () => this.write({ cmd: 'pingreq' }),
+    dead: (reason) => {
+      if (this.socket) this.onConnectionLost(this.socket, reason);
+    },
+  });
   private nextPacketId = 1;
   private lastErr: Error | undefined;
   /** Acks released since the last flush, and the connection they belong to. */
-  private pendingAcks: ReleasedAck[] = [];
-  private pendingAcksSocket: net.Socket | undefined;
-  private ackFlushScheduled = false;
+  private readonly acks = new AckBatch((socket, acks) => {
+    if (socket !== this.socket || socket.destroyed || this.stateNo !== 'connected') return;
+    this.keepalive.lastWriteMs = Date.now();
+    socket.write(encodeAcks(acks));
+    this.emit('acknowledged', acks.length);
+  });
 
   constructor(
     private readonly opts: SessionOptions,
@@ -136,6 +76,10 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     super();
     if (opts.servers.length === 0) throw new Error('no MQTT server given');
     if (opts.maxInFlight < 1) throw new Error('maxInFlight must be at least 1');
+    this.backoff = new ReconnectBackoff({
+      reconnectBackoffMs: opts.reconnectMinMs,
+      reconnectBackoffMaxMs: opts.reconnectMaxMs,
+    });
   }
 
   get state(): SessionState {
@@ -165,29 +109,15 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   async stop(): Promise<void> {
     if (this.stateNo === 'stopped') return;
     // Acks already released (their records are in Kafka) go out before the DISCONNECT, saving redeliveries.
-    if (this.stateNo === 'connected') this.flushAcks();
+    if (this.stateNo === 'connected') this.acks.flush();
     this.stateNo = 'stopped';
     this.clearTimers();
     const socket = this.socket;
     this.teardown();
     this.ledger.newEpoch(true);
     if (!socket || socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve();
-      }, 1000);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      try {
-        // A normal DISCONNECT keeps the persistent session (and its undelivered queue) on the broker.
-        socket.end(mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion: this.opts.protocolVersion }));
-      } catch {
-        socket.destroy();
-      }
-    });
+    // A normal DISCONNECT keeps the persistent session (and its undelivered queue) on the broker.
+    await hangUp(socket, () => encode({ cmd: 'disconnect' }, this.opts.protocolVersion));
   }
 
   /** Drops the connection (as a network failure would) and reconnects after back-off; for failures and tests. */
@@ -200,18 +130,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     const server = this.opts.servers[this.serverIndex % this.opts.servers.length];
     if (!server) return;
     this.stateNo = 'connecting';
-    const label = `${server.tls ? 'mqtts' : 'mqtt'}://${server.host}:${server.port}`;
-    const socket = server.tls
-      ? tls.connect({
-          ...this.opts.tls,
-          host: server.host,
-          port: server.port,
-          // SNI and the name check follow the server being connected to (failover), never an IP literal.
-          ...(net.isIP(server.host) === 0 ? { servername: server.host } : {}),
-        })
-      : net.connect({ host: server.host, port: server.port });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, Math.max(1000, this.opts.keepaliveSeconds * 1000));
+    const label = serverLabel(server);
+    const socket = dial(server, this.opts.tls, this.opts.keepaliveSeconds);
     this.socket = socket;
     const parser = mqttPacket.parser({ protocolVersion: this.opts.protocolVersion });
     this.parser = parser;
@@ -226,11 +146,11 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
 
     socket.once(server.tls ? 'secureConnect' : 'connect', () => {
       if (socket !== this.socket) return;
-      this.write(this.connectPacket());
+      this.write(connectPacket(this.opts));
     });
     socket.on('data', (chunk: Buffer) => {
       if (socket !== this.socket) return;
-      this.lastReadMs = Date.now();
+      this.keepalive.lastReadMs = Date.now();
       parser.parse(chunk);
     });
     parser.on('packet', (packet: Packet) => {
@@ -244,28 +164,6 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
       this.onConnectionLost(socket, new Error(`MQTT connection to ${label} failed: ${err.message}`, { cause: err })),
     );
     socket.on('close', () => this.onConnectionLost(socket, new Error(`MQTT connection to ${label} closed`)));
-  }
-
-  private connectPacket(): Packet {
-    const o = this.opts;
-    return {
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: o.protocolVersion,
-      clientId: o.clientId,
-      clean: o.cleanStart,
-      keepalive: o.keepaliveSeconds,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-      ...(o.protocolVersion === 5
-        ? {
-            properties: {
-              sessionExpiryInterval: o.sessionExpirySeconds,
-              receiveMaximum: Math.min(o.maxInFlight, 65535),
-            },
-          }
-        : {}),
-    };
   }
 
   private onPacket(packet: Packet, label: string): void {
@@ -288,21 +186,11 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
         this.onSuback(packet);
         return;
       case 'pingresp':
-        this.pingOutstandingSinceMs = undefined;
+        this.keepalive.pong();
         return;
-      case 'disconnect': {
-        const code = packet.reasonCode;
-        // 0x8E: another client connected with this client id — usually the same connector name running in a second
-        // Ferry cluster against this broker; the two keep taking the session from each other.
-        const reason =
-          code === 0x8e
-            ? ' (0x8e session taken over: another client uses this client id; set mqtt.client.id.prefix to tell them apart)'
-            : code !== undefined
-              ? ` (reason code 0x${code.toString(16)})`
-              : '';
-        if (this.socket) this.onConnectionLost(this.socket, new Error(`broker ${label} sent DISCONNECT${reason}`));
+      case 'disconnect':
+        if (this.socket) this.onConnectionLost(this.socket, brokerDisconnect(packet.reasonCode, label));
         return;
-      }
       default:
         // puback/pubrec/pubcomp/unsuback/auth: this session never publishes or unsubscribes.
         return;
@@ -310,35 +198,27 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   }
 
   private onConnack(packet: IConnackPacket, label: string): void {
-    const code = packet.reasonCode ?? packet.returnCode ?? 0;
-    if (code !== 0) {
-      const why = packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : '';
-      if (this.socket)
-        this.onConnectionLost(this.socket, new Error(`broker ${label} refused the connection, code ${code}${why}`));
+    const refusal = connackRefusal(packet, label);
+    if (refusal) {
+      if (this.socket) this.onConnectionLost(this.socket, refusal);
       return;
     }
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.stateNo = 'connected';
-    this.attempt = 0;
+    this.backoff.reset();
     this.lastErr = undefined;
     const sessionPresent = packet.sessionPresent && !this.opts.cleanStart;
     this.ledger.newEpoch(sessionPresent);
     // The broker may impose its own keep alive (MQTT 5 Server Keep Alive).
-    this.startKeepalive(packet.properties?.serverKeepAlive ?? this.opts.keepaliveSeconds);
+    this.keepalive.start(packet.properties?.serverKeepAlive ?? this.opts.keepaliveSeconds);
     // A new session (first start, expired, or lost by the broker) needs the subscriptions again. On MQTT 5 a resumed
     // one is subscribed again too, so a changed mqtt.topics takes effect; Retain Handling 1 keeps the broker from
     // resending retained messages for subscriptions that already exist. On 3.1.1 that would resend every retained
     // message on each reconnect, so a resumed session keeps the subscriptions it has (see docs/mqtt-source.md).
     const resubscribe = !packet.sessionPresent || this.opts.protocolVersion === 5;
     if (resubscribe && this.opts.subscriptions.length > 0) {
-      this.write({
-        cmd: 'subscribe',
-        messageId: this.allocPacketId(),
-        subscriptions: this.opts.subscriptions.map((s) =>
-          this.opts.protocolVersion === 5 ? { topic: s.topic, qos: s.qos, rh: 1 } : { topic: s.topic, qos: s.qos },
-        ),
-      });
+      this.write(subscribePacket(this.opts, this.allocPacketId()));
     }
     this.emit('connected', { server: label, sessionPresent: packet.sessionPresent });
   }
@@ -381,11 +261,9 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     }
     const full = this.backlog.length > 0;
     if (full && !this.paused) {
-      this.paused = true;
-      this.socket?.pause();
+      this.setPaused(true);
     } else if (!full && this.paused) {
-      this.paused = false;
-      this.socket?.resume();
+      this.setPaused(false);
     }
   }
 
@@ -398,17 +276,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
       return;
     }
     if (duplicate === 'pending') return; // the pending slot's ack answers this resend too
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const message: InboundMessage = {
-      topic: packet.topic,
-      payload,
-      qos,
-      retain: packet.retain,
-      dup: packet.dup,
-      packetId: qos > 0 ? packet.messageId : undefined,
-      properties: packet.properties,
-      arrivalTime: Date.now(),
-    };
+    const message = inboundMessage(packet);
     let called = false;
     const complete: Complete = (err) => {
       if (called) return;
@@ -433,52 +301,25 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.writeAcks(this.ledger.done(slot));
   }
 
-  /**
-   * Queues released acks for one write per event-loop turn. Delivery reports arrive one callback at a time, and a
-   * write per report (even corked: each report's callback ends its own tick) cost the worker more CPU than anything
-   * but the producer, and the broker a read per 4-byte packet. The flush runs in the same loop turn, after I/O.
-   */
+  /** Released acks go to the batch of this connection (see {@link AckBatch}); room in the window admits more. */
   private writeAcks(acks: readonly ReleasedAck[]): void {
-    if (acks.length > 0 && this.socket && this.stateNo === 'connected') {
-      if (this.pendingAcksSocket !== this.socket) {
-        // Acks released on an earlier connection are never written on a new one (their session state is gone).
-        this.pendingAcks = [];
-        this.pendingAcksSocket = this.socket;
-      }
-      for (const ack of acks) this.pendingAcks.push(ack);
-      if (!this.ackFlushScheduled) {
-        this.ackFlushScheduled = true;
-        setImmediate(this.flushAcks);
-      }
-    }
+    if (acks.length > 0 && this.socket && this.stateNo === 'connected') this.acks.add(this.socket, acks);
     if (this.paused || this.backlog.length > 0) this.drain();
   }
-
-  private readonly flushAcks = (): void => {
-    this.ackFlushScheduled = false;
-    const acks = this.pendingAcks;
-    const socket = this.pendingAcksSocket;
-    this.pendingAcks = [];
-    if (acks.length === 0 || !socket || socket !== this.socket || socket.destroyed) return;
-    if (this.stateNo !== 'connected') return;
-    this.lastWriteMs = Date.now();
-    socket.write(encodeAcks(acks));
-    this.emit('acknowledged', acks.length);
-  };
 
   private write(packet: Packet): void {
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
     let bytes: Buffer;
     try {
-      bytes = mqttPacket.generate(packet, { protocolVersion: this.opts.protocolVersion });
+      bytes = encode(packet, this.opts.protocolVersion);
     } catch (err) {
       // A packet the codec cannot encode (a string over MQTT's 65,535 bytes): every reconnect would fail the same
       // way, so the session gives up and the task fails with the reason.
       this.giveUp(new Error(`cannot encode the MQTT ${packet.cmd} packet: ${(err as Error).message}`, { cause: err }));
       return;
     }
-    this.lastWriteMs = Date.now();
+    this.keepalive.lastWriteMs = Date.now();
     socket.write(bytes);
   }
 
@@ -489,33 +330,12 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.emit('failed', err);
   }
 
-  private startKeepalive(keepaliveSeconds: number): void {
-    const periodMs = keepaliveSeconds * 1000;
-    if (periodMs <= 0) return;
-    this.lastWriteMs = Date.now();
-    this.lastReadMs = Date.now();
-    this.pingOutstandingSinceMs = undefined;
-    const tickMs = Math.max(250, Math.floor(periodMs / 4));
-    this.keepaliveTimer = setInterval(() => {
-      const now = Date.now();
-      const socket = this.socket;
-      if (!socket) return;
-      // Only while reading: a paused socket cannot deliver the PINGRESP (see the module comment).
-      if (
-        this.pingOutstandingSinceMs !== undefined &&
-        !this.paused &&
-        now - this.pingOutstandingSinceMs > periodMs &&
-        now - this.lastReadMs > periodMs
-      ) {
-        this.onConnectionLost(socket, new Error(`no PINGRESP within ${keepaliveSeconds} s`));
-        return;
-      }
-      if (now - this.lastWriteMs >= periodMs - tickMs) {
-        if (this.pingOutstandingSinceMs === undefined) this.pingOutstandingSinceMs = now;
-        this.write({ cmd: 'pingreq' });
-      }
-    }, tickMs);
-    this.keepaliveTimer.unref();
+  /** Pauses or resumes reading; the keepalive must know, since a paused socket cannot deliver a PINGRESP. */
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.keepalive.readingPaused = paused;
+    if (paused) this.socket?.pause();
+    else this.socket?.resume();
   }
 
   private onConnectionLost(socket: net.Socket, reason: Error): void {
@@ -539,23 +359,21 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.backlog = [];
     this.backlogHead = 0;
     this.paused = false;
+    this.keepalive.readingPaused = false;
     if (this.connectTimer) clearTimeout(this.connectTimer);
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.connectTimer = undefined;
-    this.keepaliveTimer = undefined;
+    this.keepalive.stop();
     if (socket && this.stateNo !== 'stopped') socket.destroy();
   }
 
   private scheduleReconnect(): void {
     this.stateNo = 'waiting';
+    // Failover: each attempt goes to the next server of the list, wrapping around.
     this.serverIndex++;
-    const base = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.attempt, 20));
-    this.attempt++;
-    const delayMs = Math.round(base * (1 - RECONNECT_JITTER + Math.random() * 2 * RECONNECT_JITTER));
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.stateNo === 'waiting') this.connect();
-    }, delayMs);
+    }, this.backoff.nextDelayMs());
   }
 
   private clearTimers(): void {
@@ -568,22 +386,4 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.nextPacketId = id >= 65535 ? 1 : id + 1;
     return id;
   }
-}
-
-/**
- * PUBACK / PUBREC packets for released acks, in order, in one buffer: 4 bytes each (fixed header, remaining length
- * 2, packet id). Valid on MQTT 3.1.1 and on 5, where a success reason code with no properties may be left out
- * (MQTT 5 §3.4.2.1, §3.5.2.1). One write per batch instead of one generated packet per ack: acks are the source's
- * most frequent write.
- */
-export function encodeAcks(acks: readonly ReleasedAck[]): Buffer {
-  const buf = Buffer.allocUnsafe(acks.length * 4);
-  let o = 0;
-  for (const ack of acks) {
-    buf[o] = ack.kind === 'puback' ? 0x40 : 0x50;
-    buf[o + 1] = 0x02;
-    buf.writeUInt16BE(ack.packetId, o + 2);
-    o += 4;
-  }
-  return buf;
 }

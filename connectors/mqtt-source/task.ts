@@ -1,65 +1,31 @@
-import type { ConnectionOptions } from 'node:tls';
-import {
-  configList,
-  configNumber,
-  configString,
-  type ConfigValues,
-  type Logger,
-  type SourceTask,
-  type SourceTaskContext,
-  TaskFailedError,
-} from '../../runtime/api';
-import { mqttClientOptions, taskClientId } from '../mqtt-common';
-import {
-  DEFAULT_MAX_IN_FLIGHT,
-  TASK_KEYS,
-  compileSourceTemplates,
-  fetchValueSchema,
-  loadValueSchema,
-  schemaRegistryUrl,
-  type ValueFormat,
-} from './config';
+import { TaskFailedError, type Logger, type SourceTask, type SourceTaskContext } from '../../runtime/api';
+import { clientIdOfTask, tlsOptions } from '../mqtt-common';
+import { fetchValueSchema, loadValueSchema, parseSourceSettings, type SourceSettings } from './config';
 import { PARTITION_KEY, RecordMapper } from './mapping';
-import { SubscriberSession, type InboundMessage, type Complete, type SessionOptions } from './session';
+import { SubscriberSession } from './session';
+import type { Complete, InboundMessage, SessionOptions } from './session-types';
 
 /**
- * Session options from the connector's configuration. Reuses mqtt-common's `mqttClientOptions` for everything the
- * keys mean (servers, credentials, TLS files, keepalive, timeouts, clean start, session expiry) so the source and
- * sink read the keys identically; only the transport is this connector's own session.
+ * Session options from the task's settings: the connection keys as mqtt-common parses them for the sink too; only
+ * the transport is this connector's own session. TLS files are read only when a server uses TLS.
  */
-export function sessionOptionsFrom(
-  values: ConfigValues,
-  clientId: string,
-  subscriptions: SessionOptions['subscriptions'],
-): SessionOptions {
-  const o = mqttClientOptions(values, clientId);
-  const tlsOptions: ConnectionOptions = {};
-  if (o.ca !== undefined) tlsOptions.ca = o.ca;
-  if (o.cert !== undefined) tlsOptions.cert = o.cert;
-  if (o.key !== undefined) tlsOptions.key = o.key as ConnectionOptions['key'];
-  if (o.passphrase !== undefined) tlsOptions.passphrase = o.passphrase;
-  if (o.checkServerIdentity !== undefined) tlsOptions.checkServerIdentity = o.checkServerIdentity;
-  tlsOptions.rejectUnauthorized = true;
-  const reconnectMinMs = configNumber(values, 'mqtt.reconnect.backoff.ms') ?? 1000;
+export function sessionOptionsFrom(settings: SourceSettings, clientId: string): SessionOptions {
+  const c = settings.connection;
   return {
-    servers: (o.servers ?? []).map((s) => ({
-      host: s.host ?? '127.0.0.1',
-      port: s.port ?? 1883,
-      tls: s.protocol === 'mqtts',
-    })),
-    protocolVersion: o.protocolVersion === 4 ? 4 : 5,
+    servers: c.servers.map((s) => ({ host: s.host, port: s.port, tls: s.protocol === 'mqtts' })),
+    protocolVersion: c.protocolVersion,
     clientId,
-    ...(o.username !== undefined ? { username: o.username } : {}),
-    ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
-    tls: tlsOptions,
-    keepaliveSeconds: o.keepalive ?? 30,
-    connectTimeoutMs: o.connectTimeout ?? 30_000,
-    reconnectMinMs,
-    reconnectMaxMs: Math.max(reconnectMinMs, configNumber(values, 'mqtt.reconnect.backoff.max.ms') ?? 30_000),
-    cleanStart: o.clean ?? false,
-    sessionExpirySeconds: o.properties?.sessionExpiryInterval ?? 0,
-    maxInFlight: configNumber(values, 'mqtt.max.in.flight') ?? DEFAULT_MAX_IN_FLIGHT,
-    subscriptions,
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password !== undefined ? { password: Buffer.from(c.password) } : {}),
+    ...(c.servers.some((s) => s.protocol === 'mqtts') ? { tls: tlsOptions(c) } : {}),
+    keepaliveSeconds: c.keepaliveSeconds,
+    connectTimeoutMs: c.connectTimeoutMs,
+    reconnectMinMs: c.reconnectBackoffMs,
+    reconnectMaxMs: c.reconnectBackoffMaxMs,
+    cleanStart: c.cleanStart,
+    sessionExpirySeconds: c.sessionExpirySeconds,
+    maxInFlight: settings.maxInFlight,
+    subscriptions: settings.subscriptions.map((topic) => ({ topic, qos: settings.qos })),
   };
 }
 
@@ -88,18 +54,12 @@ export class MqttSourceTask implements SourceTask {
 
   async start(ctx: SourceTaskContext): Promise<void> {
     this.ctx = ctx;
-    const values = ctx.config;
+    const settings = parseSourceSettings(ctx.config);
     const log = ctx.logger.child({ component: 'mqtt-source' });
     this.log = log;
-    const clientId =
-      configString(values, TASK_KEYS.clientId) ??
-      taskClientId(configString(values, 'mqtt.client.id.prefix') ?? 'ferry', ctx.connector, ctx.taskId);
-    const filters = configList(values, 'mqtt.topics');
-    const subscribed = configList(values, TASK_KEYS.filters);
-    const subscriptions = subscribed.length > 0 ? subscribed : filters;
-    const qos = (configNumber(values, 'mqtt.qos') ?? 1) as 0 | 1 | 2;
-    const format = (configString(values, 'mqtt.value.format') ?? 'envelope') as ValueFormat;
-    const schemaFile = configString(values, 'mqtt.value.schema.file');
+    const clientId = clientIdOfTask(ctx.rawConfig, settings.connection.clientIdPrefix, ctx.connector, ctx.taskId);
+    const { filters, valueFormat: format, valueSchemaFile: schemaFile, valueSchemaSubject: subject } = settings;
+    const registryUrl = settings.valueSchemaRegistryUrl;
 
     const initialCounts = new Map<string, number>();
     for (const f of filters) {
@@ -107,8 +67,6 @@ export class MqttSourceTask implements SourceTask {
       const count = stored?.['count'];
       if (typeof count === 'number') initialCounts.set(f, count);
     }
-    const subject = configString(values, 'mqtt.value.schema.subject');
-    const registryUrl = schemaRegistryUrl(values);
     const valueSchema =
       format !== 'json'
         ? undefined
@@ -118,19 +76,16 @@ export class MqttSourceTask implements SourceTask {
             ? await fetchValueSchema(registryUrl, subject, ctx.schemas, ctx.signal)
             : undefined;
     const mapper = new RecordMapper({
-      templates: compileSourceTemplates(values),
+      templates: settings.templates,
       valueFormat: format,
       ...(valueSchema ? { valueSchema } : {}),
       filters,
       initialCounts,
     });
 
-    const options = sessionOptionsFrom(
-      values,
-      clientId,
-      subscriptions.map((topic) => ({ topic, qos })),
+    const session = new SubscriberSession(sessionOptionsFrom(settings, clientId), (message, complete) =>
+      this.onMessage(mapper, message, complete),
     );
-    const session = new SubscriberSession(options, (message, complete) => this.onMessage(mapper, message, complete));
     session.on('connected', ({ server, sessionPresent }) => {
       log.info({ server, clientId, sessionPresent }, 'connected to the MQTT broker');
       ctx.metrics.count('connects');
@@ -161,7 +116,10 @@ export class MqttSourceTask implements SourceTask {
     // The runtime calls start() once the Kafka side takes records, so connecting here is what keeps a resumed
     // session's queue from being acknowledged before anyone can write it.
     session.start();
-    log.info({ clientId, subscriptions, qos, format }, 'MQTT source task started');
+    log.info(
+      { clientId, subscriptions: settings.subscriptions, qos: settings.qos, format },
+      'MQTT source task started',
+    );
   }
 
   private onMessage(mapper: RecordMapper, message: InboundMessage, complete: Complete): void {

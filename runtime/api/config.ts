@@ -82,3 +82,35 @@ export function configList(values: ConfigValues, key: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** Reads of one plugin's settings that fall back to the defaults its schema declares. */
+export interface SettingsReader {
+  string(key: string): string | undefined;
+  number(key: string): number | undefined;
+  boolean(key: string): boolean | undefined;
+  list(key: string): string[];
+}
+
+/**
+ * Typed reads of `values` where a missing key takes the `default` of its property in `schema`, so a plugin states
+ * each default once, in its schema, and its settings parser reads the same values whether it gets the runtime's
+ * parsed config (defaults applied) or a stored task config (strings only). Meant for parsing settings once, at
+ * start or validation, never per record.
+ */
+export function settingsReader(schema: ConfigSchema, values: ConfigValues): SettingsReader {
+  const fallback = (key: string): ConfigValues => {
+    const d = schema.properties[key]?.default;
+    return d === undefined || d === null ? {} : { [key]: d };
+  };
+  const given = (key: string): boolean => values[key] !== undefined && values[key] !== null;
+  return {
+    string: (key) => configString(given(key) ? values : fallback(key), key),
+    number: (key) => {
+      // An empty or unreadable number falls back too: a stored config may hold "" for a key left blank.
+      const v = configNumber(values, key);
+      return v !== undefined && Number.isFinite(v) ? v : configNumber(fallback(key), key);
+    },
+    boolean: (key) => configBoolean(given(key) ? values : fallback(key), key),
+    list: (key) => configList(given(key) ? values : fallback(key), key),
+  };
+}

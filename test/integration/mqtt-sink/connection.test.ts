@@ -1,10 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import {
-  MqttSinkConnector,
-  MqttSinkTask,
-  TASK_CLIENT_ID_KEY,
-  releaseSinkSessions,
-} from '../../../connectors/mqtt-sink';
+import { TASK_CLIENT_ID_KEY, releaseMqttSessions } from '../../../connectors/mqtt-common';
+import { MqttSinkConnector, MqttSinkTask } from '../../../connectors/mqtt-sink';
 import { UnavailableError, type ConnectorContext } from '../../../runtime/api';
 import { freePort, quietLogger, stackEnv, uniqueId } from '../../helpers';
 import { SinkHarness, sinkRecord } from './harness';
@@ -104,12 +100,12 @@ describe('MQTT sink connection handling against the real Mosquitto', () => {
     await again.endAsync();
     expect(present).toBe(true);
 
-    await releaseSinkSessions([configs[1] ?? {}], quietLogger());
+    await releaseMqttSessions([configs[1] ?? {}], quietLogger());
     const after = await mqtt.connectAsync(url, persistent);
     const presentAfter = sessionPresent(after);
     // Clean up the session this check created.
     await after.endAsync();
-    await releaseSinkSessions([configs[1] ?? {}], quietLogger());
+    await releaseMqttSessions([configs[1] ?? {}], quietLogger());
     expect(presentAfter).toBe(false);
     await connector.stop();
   });

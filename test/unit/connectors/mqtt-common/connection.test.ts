@@ -6,6 +6,7 @@ import {
   backoffDelayMs,
   mqttClientOptions,
   mqttConnectionConfig,
+  parseMqttConnection,
   parseServerUris,
   validateMqttConnection,
 } from '../../../../connectors/mqtt-common';
@@ -111,7 +112,7 @@ describe('validateMqttConnection', () => {
 
 describe('mqttClientOptions', () => {
   it('builds MQTT 5 options with a persistent session and manual connect by default', () => {
-    const o = mqttClientOptions({ 'mqtt.server.uri': 'mqtt://a:1884,mqtt://b:1885' }, 'ferry-x-0');
+    const o = mqttClientOptions(parseMqttConnection({ 'mqtt.server.uri': 'mqtt://a:1884,mqtt://b:1885' }), 'ferry-x-0');
     expect(o).toMatchObject({
       clientId: 'ferry-x-0',
       protocolVersion: 5,
@@ -137,14 +138,14 @@ describe('mqttClientOptions', () => {
 
   it('uses the configured values, 3.1.1 without MQTT 5 properties, and credentials', () => {
     const o = mqttClientOptions(
-      {
+      parseMqttConnection({
         'mqtt.server.uri': 'tcp://h',
         'mqtt.protocol.version': '3.1.1',
         'mqtt.clean.start': true,
         'mqtt.keepalive.seconds': 5,
         'mqtt.username': 'u',
         'mqtt.password': 'p',
-      },
+      }),
       'id',
     );
     expect(o).toMatchObject({ protocolVersion: 4, clean: true, keepalive: 5, username: 'u', password: 'p' });
@@ -161,7 +162,10 @@ describe('mqttClientOptions', () => {
 
     it('verifies the certificate, reads the CA and derives the server name from the current host', () => {
       const o = mqttClientOptions(
-        { 'mqtt.server.uri': 'mqtts://one.example:8883,ssl://127.0.0.1', 'mqtt.ssl.ca': path.join(dir, 'ca.pem') },
+        parseMqttConnection({
+          'mqtt.server.uri': 'mqtts://one.example:8883,ssl://127.0.0.1',
+          'mqtt.ssl.ca': path.join(dir, 'ca.pem'),
+        }),
         'id',
       );
       expect(o.rejectUnauthorized).toBe(true);
@@ -177,14 +181,20 @@ describe('mqttClientOptions', () => {
     });
 
     it('skips only the host name check when verify.hostname is false', () => {
-      const o = mqttClientOptions({ 'mqtt.server.uri': 'mqtts://h', 'mqtt.ssl.verify.hostname': false }, 'id');
+      const o = mqttClientOptions(
+        parseMqttConnection({ 'mqtt.server.uri': 'mqtts://h', 'mqtt.ssl.verify.hostname': false }),
+        'id',
+      );
       expect(o.rejectUnauthorized).toBe(true);
       expect(o.checkServerIdentity?.('h', {} as never)).toBeUndefined();
     });
 
     it('names the key of a TLS file it cannot read', () => {
       expect(() =>
-        mqttClientOptions({ 'mqtt.server.uri': 'mqtts://h', 'mqtt.ssl.ca': path.join(dir, 'nope.pem') }, 'id'),
+        mqttClientOptions(
+          parseMqttConnection({ 'mqtt.server.uri': 'mqtts://h', 'mqtt.ssl.ca': path.join(dir, 'nope.pem') }),
+          'id',
+        ),
       ).toThrow(/mqtt\.ssl\.ca/);
     });
   });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
-import { attachReconnectBackoff } from '../../../../connectors/mqtt-common';
+import { attachReconnectBackoff, parseMqttConnection } from '../../../../connectors/mqtt-common';
 
 /** The parts of an MqttClient the back-off uses, with every reconnect recorded. */
 class FakeClient extends EventEmitter {
@@ -29,7 +29,10 @@ describe('attachReconnectBackoff', () => {
 
   function attach(values: Record<string, unknown>): { client: FakeClient; detach: () => void } {
     const client = new FakeClient();
-    const detach = attachReconnectBackoff(client as unknown as MqttClient, values);
+    const detach = attachReconnectBackoff(
+      client as unknown as MqttClient,
+      parseMqttConnection({ 'mqtt.server.uri': 'mqtt://h', ...values }),
+    );
     return { client, detach };
   }
 

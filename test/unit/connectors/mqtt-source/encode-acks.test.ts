@@ -1,5 +1,5 @@
 import mqttPacket from 'mqtt-packet';
-import { encodeAcks } from '../../../../connectors/mqtt-source/session';
+import { encodeAcks } from '../../../../connectors/mqtt-source/packets';
 
 describe('encodeAcks', () => {
   it.each([4, 5] as const)('writes PUBACK/PUBREC packets an MQTT %i parser reads back in order', (protocolVersion) => {

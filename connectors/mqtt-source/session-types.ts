@@ -1,0 +1,74 @@
+import type tls from 'node:tls';
+import type { IPublishPacket } from 'mqtt-packet';
+
+/** One broker address (failover goes through the list in order). */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+}
+
+export interface Subscription {
+  readonly topic: string;
+  readonly qos: 0 | 1 | 2;
+}
+
+/** Everything the session needs, resolved (no defaults applied here). */
+export interface SessionOptions {
+  readonly servers: readonly ServerAddress[];
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5. */
+  readonly protocolVersion: 4 | 5;
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: Buffer;
+  /** TLS settings for `mqtts://`/`ssl://` servers (ca, cert, key, rejectUnauthorized, servername). */
+  readonly tls?: tls.ConnectionOptions;
+  readonly keepaliveSeconds: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly cleanStart: boolean;
+  /** MQTT 5 Session Expiry Interval; ignored on 3.1.1 (the broker's setting applies). */
+  readonly sessionExpirySeconds: number;
+  /** Messages admitted and not yet acknowledged, at most. */
+  readonly maxInFlight: number;
+  readonly subscriptions: readonly Subscription[];
+}
+
+/** A message as the session hands it over. */
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly dup: boolean;
+  readonly packetId: number | undefined;
+  /** MQTT 5 properties, when any. */
+  readonly properties: IPublishPacket['properties'];
+  /** Milliseconds since the epoch when the session read it. */
+  readonly arrivalTime: number;
+}
+
+/** Completion of one message: no error once Kafka durably has its record. */
+export type Complete = (err?: Error) => void;
+
+/** Receives messages; `complete` must be called exactly once per message. */
+export type MessageHandler = (message: InboundMessage, complete: Complete) => void;
+
+export interface SessionEvents {
+  connected: [info: { server: string; sessionPresent: boolean }];
+  disconnected: [reason: Error | undefined];
+  /** A connect attempt or the connection failed; the session retries with back-off. */
+  connectionError: [err: Error];
+  /** Acks written to the broker (count). */
+  acknowledged: [count: number];
+  /** The broker answered our SUBSCRIBE (sent when a connection found no session); refusals are also reported below. */
+  subscribed: [info: { topics: string[] }];
+  /** A subscription the broker refused (SUBACK failure code). */
+  subscribeFailed: [info: { topic: string; code: number }];
+  /** The session cannot work with these options (a packet that cannot be encoded); it has stopped. */
+  failed: [err: Error];
+}
+
+/** Connection state, for status and tests. */
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
