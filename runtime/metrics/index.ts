@@ -20,6 +20,8 @@ export class Metrics {
   /** Observed once per record: `recordLatency.observer({ connector, task })`. */
   readonly recordLatency: LatencyHistogram;
   readonly rebalances: client.Counter;
+  /** Every state change of the worker, its connectors and tasks (runtime/lifecycle). */
+  readonly stateTransitions: client.Counter<'kind' | 'from' | 'to'>;
   private readonly seen = new Map<string, Set<string>>();
 
   constructor() {
@@ -58,6 +60,12 @@ export class Metrics {
     this.rebalances = new client.Counter({
       name: 'ferry_worker_rebalances_total',
       help: 'Assignment changes this worker went through',
+      registers: [this.registry],
+    });
+    this.stateTransitions = new client.Counter({
+      name: 'ferry_state_transitions_total',
+      help: 'State transitions of the worker, its connectors and its tasks, by kind, from and to',
+      labelNames: ['kind', 'from', 'to'],
       registers: [this.registry],
     });
   }
