@@ -186,7 +186,7 @@ async function runWorker(
       plugins: pipeline.pipelinePlugins,
     },
   });
-  const app = createRestApp(worker, {
+  const app = createRestApp(worker.herder, {
     loggers,
     logger: loggers.logger('ferry.rest'),
     metrics: () => metrics.text(),

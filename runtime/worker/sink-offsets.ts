@@ -1,6 +1,24 @@
 import Kafka from 'node-rdkafka';
 import { allTopicsMetadata, connectClient, topicMetadata } from '../kafka';
-import { FerryError } from '../api';
+import { FerryError, type RawConfig } from '../api';
+import { splitList } from '../config';
+
+/** The consumer group of a sink connector, as Connect names it. */
+export function sinkGroup(connector: string): string {
+  return `connect-${connector}`;
+}
+
+/** What a sink reads: `topics.regex` when set (it wins), else the `topics` list. */
+export interface SinkSubscription {
+  readonly topics: readonly string[];
+  readonly regex: string | undefined;
+}
+
+/** The one reading of a sink config's `topics` / `topics.regex`, for its runner and for its group's offsets. */
+export function sinkSubscription(config: RawConfig): SinkSubscription {
+  const regex = config['topics.regex']?.trim() || undefined;
+  return { topics: regex ? [] : splitList(config.topics ?? ''), regex };
+}
 
 export interface SinkOffset {
   readonly partition: { kafka_topic: string; kafka_partition: number };
@@ -30,8 +48,7 @@ export class SinkOffsets {
   /** Partitions of the topics a sink reads (a list, or a regex matched against the cluster's topics). */
   private async partitions(
     c: Kafka.KafkaConsumer,
-    topics: readonly string[],
-    regex?: string,
+    { topics, regex }: SinkSubscription,
   ): Promise<Kafka.TopicPartition[]> {
     const out: Kafka.TopicPartition[] = [];
     if (regex) {
@@ -51,9 +68,9 @@ export class SinkOffsets {
     return out;
   }
 
-  async list(group: string, topics: readonly string[], regex?: string): Promise<SinkOffset[]> {
+  async list(group: string, sub: SinkSubscription): Promise<SinkOffset[]> {
     return this.withConsumer(group, async (c) => {
-      const tps = await this.partitions(c, topics, regex);
+      const tps = await this.partitions(c, sub);
       if (tps.length === 0) return [];
       const committed = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
         c.committed(tps, 30_000, (err, res) => (err ? reject(new Error(err.message)) : resolve(res))),
@@ -82,8 +99,8 @@ export class SinkOffsets {
   }
 
   /** Resets every partition the group has an offset for, to its earliest offset. */
-  async reset(group: string, topics: readonly string[], regex?: string): Promise<void> {
-    const current = await this.list(group, topics, regex);
+  async reset(group: string, sub: SinkSubscription): Promise<void> {
+    const current = await this.list(group, sub);
     if (current.length === 0) return;
     await this.alter(
       group,
