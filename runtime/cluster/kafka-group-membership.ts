@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import Kafka from 'node-rdkafka';
 import type { Logger } from '../api';
-import { ConfigError, UnavailableError, type ConfigIssue } from '../api';
-import { DataProducer, KafkaAdmin, KafkaLog, connectClient, topicMetadata } from '../kafka';
+import { DataProducer, KafkaLog } from '../kafka';
 import type { Membership } from '../worker/membership';
-import { unitKey, type Unit } from './assign';
+import { unitKey } from './assign';
+import { ensureClusterTopics, isOtherInstance, waitForClusterTopics, writeStateRecord } from './cluster-topics';
 import {
   ASSIGNMENT_KEY,
   ClusterState,
@@ -13,53 +12,18 @@ import {
   MEMBER_PREFIX,
   type AcceptedAssignment,
 } from './cluster-state';
+import {
+  resolveMembershipOptions,
+  type KafkaGroupMembershipOptions,
+  type MembershipSettings,
+  type MembershipStatus,
+} from './membership-options';
 import { plan, sameOwners, type Releasing } from './plan';
+import { TokenGroup, sleep, type RebalanceEvent } from './token-group';
 
-const ERR_ASSIGN_PARTITIONS = -175;
-const ERR_REVOKE_PARTITIONS = -174;
+export type { KafkaGroupMembershipOptions, MembershipStatus } from './membership-options';
+
 const HANDOVER_TIMEOUT_MS = 5_000;
-
-export interface KafkaGroupMembershipOptions {
-  readonly bootstrapServers: string;
-  /** Workers with the same group id form one cluster. */
-  readonly groupId: string;
-  /** This worker's id: its advertised REST `host:port`, as status records and Connect's REST show it. */
-  readonly workerId: string;
-  /** The units to hand out now: every connector and each of its tasks (see `unitsOf`). Read by the leader. */
-  readonly units: () => readonly Unit[];
-  readonly logger: Logger;
-  /** How long the group coordinator waits for a silent member before moving its units. Default 10 000. */
-  readonly sessionTimeoutMs?: number;
-  /** Default 1 000 (the worker's default); also bounds how long survivors take to notice a rebalance. */
-  readonly heartbeatIntervalMs?: number;
-  /** How long the leader waits for a worker to acknowledge giving up a unit before moving it anyway. Default: the session timeout. */
-  readonly revokeTimeoutMs?: number;
-  /** Partitions of the token topic; the cluster can have at most this many workers. Default 64. */
-  readonly tokenPartitions?: number;
-  /** Default `<group.id>-cluster-tokens`. */
-  readonly tokensTopic?: string;
-  /** Default `<group.id>-cluster-state`. */
-  readonly stateTopic?: string;
-  /** -1 (default): the broker's default. */
-  readonly replicationFactor?: number;
-  /** How often the leader looks for changed units when nobody called `unitsChanged()`. Default 1 000. */
-  readonly unitsPollMs?: number;
-  /** Extra librdkafka settings for all three clients (e.g. security), applied before ours. */
-  readonly clientConfig?: Readonly<Record<string, string | number | boolean>>;
-}
-
-/** A snapshot for diagnostics (REST, tests). */
-export interface MembershipStatus {
-  readonly workerId: string;
-  readonly generation: number;
-  readonly leader: string | undefined;
-  readonly isLeader: boolean;
-  readonly members: string[];
-  readonly tokenPartitions: number[];
-  readonly owned: string[];
-  /** Offset after the last state record this worker applied. */
-  readonly stateOffset: number;
-}
 
 type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -79,21 +43,13 @@ type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 export class KafkaGroupMembership implements Membership {
   private phase: Phase = 'created';
   private readonly logger: Logger;
-  private readonly sessionTimeoutMs: number;
-  private readonly heartbeatIntervalMs: number;
-  private readonly revokeTimeoutMs: number;
-  private readonly tokenPartitions: number;
-  private readonly tokensTopic: string;
-  private readonly stateTopic: string;
-  private readonly clientConf: Record<string, string | number | boolean>;
+  private readonly settings: MembershipSettings;
   private readonly state = new ClusterState();
   private readonly listeners: (() => void | Promise<void>)[] = [];
 
-  private consumer: Kafka.KafkaConsumer | undefined;
+  private group: TokenGroup | undefined;
   private producer: DataProducer | undefined;
   private log: KafkaLog | undefined;
-  private consuming = false;
-  private consumeLoop: Promise<void> | undefined;
   private unitsTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
 
@@ -124,33 +80,8 @@ export class KafkaGroupMembership implements Membership {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: KafkaGroupMembershipOptions) {
-    const issues: ConfigIssue[] = [];
-    const positive = (key: string, v: number | undefined): void => {
-      if (v !== undefined && (!Number.isInteger(v) || v <= 0))
-        issues.push({ key, message: `must be a positive integer, got ${v}` });
-    };
-    if (!opts.bootstrapServers) issues.push({ key: 'bootstrap.servers', message: 'is required for a cluster' });
-    if (!opts.groupId) issues.push({ key: 'group.id', message: 'is required for a cluster' });
-    if (!opts.workerId) issues.push({ key: 'worker id', message: 'must be the advertised host:port' });
-    positive('session.timeout.ms', opts.sessionTimeoutMs);
-    positive('heartbeat.interval.ms', opts.heartbeatIntervalMs);
-    positive('revoke timeout', opts.revokeTimeoutMs);
-    positive('token partitions', opts.tokenPartitions);
-    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 8_000;
-    this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1_000;
-    if (this.heartbeatIntervalMs >= this.sessionTimeoutMs)
-      issues.push({ key: 'heartbeat.interval.ms', message: 'must be lower than session.timeout.ms' });
-    if (issues.length > 0) throw new ConfigError(issues, 'Invalid cluster settings');
-    this.revokeTimeoutMs = opts.revokeTimeoutMs ?? this.sessionTimeoutMs;
-    this.tokenPartitions = opts.tokenPartitions ?? 64;
-    this.tokensTopic = opts.tokensTopic ?? `${opts.groupId}-cluster-tokens`;
-    this.stateTopic = opts.stateTopic ?? `${opts.groupId}-cluster-state`;
+    this.settings = resolveMembershipOptions(opts);
     this.logger = opts.logger.child({ component: 'cluster', workerId: opts.workerId });
-    this.clientConf = {
-      ...(opts.clientConfig ?? {}),
-      'bootstrap.servers': opts.bootstrapServers,
-      'client.id': `ferry-cluster-${opts.workerId}`,
-    };
   }
 
   // ------------------------------------------------------------------ Membership
@@ -204,29 +135,18 @@ export class KafkaGroupMembership implements Membership {
   async start(): Promise<void> {
     if (this.phase !== 'created') return;
     this.phase = 'starting';
-    const admin = new KafkaAdmin(this.clientConf);
-    try {
-      const rf = this.opts.replicationFactor ?? -1;
-      await admin.ensureTopic({ name: this.tokensTopic, partitions: this.tokenPartitions, replicationFactor: rf });
-      await admin.ensureTopic({
-        name: this.stateTopic,
-        partitions: 1,
-        replicationFactor: rf,
-        config: { 'cleanup.policy': 'compact' },
-      });
-    } finally {
-      admin.stop();
-    }
+    const { clientConf, stateTopic, tokensTopic } = this.settings;
+    await ensureClusterTopics(this.settings);
     this.producer = new DataProducer(
       // A write to an unreachable broker fails after a while and the loop retries, rather than hang for 5 minutes.
-      { ...this.clientConf, 'linger.ms': 0, 'compression.type': 'none', 'message.timeout.ms': 30_000 },
+      { ...clientConf, 'linger.ms': 0, 'compression.type': 'none', 'message.timeout.ms': 30_000 },
       this.logger,
     );
     await this.producer.start();
-    await this.waitForTopics(30_000);
+    await waitForClusterTopics(this.producer.client, this.settings, 30_000);
     this.log = new KafkaLog(
-      this.stateTopic,
-      { ...this.clientConf, 'client.id': `ferry-cluster-state-${this.opts.workerId}` },
+      stateTopic,
+      { ...clientConf, 'client.id': `ferry-cluster-state-${this.opts.workerId}` },
       (rec) => {
         const change = this.state.apply(rec);
         if (change === 'members' && this.phase === 'running') this.checkDuplicateId(rec.key, rec.value);
@@ -235,19 +155,15 @@ export class KafkaGroupMembership implements Membership {
       this.logger,
     );
     await this.log.start();
-    this.consumer = this.newConsumer();
-    await connectClient(this.consumer, 30_000, 'cannot join cluster group');
-    this.consumer.subscribe([this.tokensTopic]);
-    this.consuming = true;
-    this.consumeLoop = this.runConsumeLoop();
+    this.group = new TokenGroup(this.opts.groupId, this.settings, this.logger, (tokens, event) =>
+      this.onTokens(tokens, event),
+    );
+    await this.group.join();
     this.phase = 'running';
     this.unitsTimer = setInterval(() => {
       if (this.eligible) this.kick();
-    }, this.opts.unitsPollMs ?? 1_000);
-    this.logger.info(
-      { groupId: this.opts.groupId, tokensTopic: this.tokensTopic, stateTopic: this.stateTopic },
-      'joined the cluster group',
-    );
+    }, this.settings.unitsPollMs);
+    this.logger.info({ groupId: this.opts.groupId, tokensTopic, stateTopic }, 'joined the cluster group');
   }
 
   /**
@@ -276,7 +192,7 @@ export class KafkaGroupMembership implements Membership {
       this.setOwned(new Set(), false);
       const leave = this.producer
         ?.sendAsync({
-          topic: this.stateTopic,
+          topic: this.settings.stateTopic,
           partition: 0,
           key: Buffer.from(MEMBER_PREFIX + this.opts.workerId),
           value: null,
@@ -289,7 +205,8 @@ export class KafkaGroupMembership implements Membership {
         });
       if (leave && !(await Promise.race([leave, sleep(HANDOVER_TIMEOUT_MS).then(() => false)])))
         this.logger.warn('the leave record was not written in time; leaving the group anyway');
-      await this.leaveGroup();
+      await this.group?.leave();
+      this.tokens = new Set();
       await this.log?.stop().catch(() => undefined);
       await this.producer?.stop().catch(() => undefined);
       this.phase = 'stopped';
@@ -298,107 +215,18 @@ export class KafkaGroupMembership implements Membership {
     return this.stopping;
   }
 
-  /** A topic just created may not show in metadata for a moment; readers need its partitions. */
-  private async waitForTopics(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const client = this.producer!.client;
-      const ready = async (name: string): Promise<boolean> =>
-        ((await topicMetadata(client, name, 5_000).catch(() => undefined))?.partitions.length ?? 0) >= 1;
-      if ((await ready(this.stateTopic)) && (await ready(this.tokensTopic))) return;
-      if (Date.now() > deadline)
-        throw new UnavailableError(`cluster topics ${this.tokensTopic} and ${this.stateTopic} are not available`);
-      await sleep(200);
-    }
-  }
-
-  private newConsumer(): Kafka.KafkaConsumer {
-    const consumer = new Kafka.KafkaConsumer(
-      {
-        ...this.clientConf,
-        'group.id': this.opts.groupId,
-        'partition.assignment.strategy': 'cooperative-sticky',
-        'session.timeout.ms': this.sessionTimeoutMs,
-        'heartbeat.interval.ms': this.heartbeatIntervalMs,
-        'enable.auto.commit': false,
-        'enable.partition.eof': false,
-        rebalance_cb: (err: Kafka.LibrdKafkaError | undefined, assignment: Kafka.Assignment[]) =>
-          this.onRebalance(consumer, err, assignment),
-      },
-      { 'auto.offset.reset': 'latest' },
-    );
-    consumer.on('event.error', (err) => this.logger.warn({ err: err.message }, 'cluster group client error'));
-    return consumer;
-  }
-
-  /**
-   * librdkafka calls this from the consumer's poll. Revocations include partitions lost to a session timeout:
-   * librdkafka gives them up by itself once it has not reached the coordinator for session.timeout.ms, which is
-   * what makes a cut-off worker stop its units no later than the coordinator hands them out.
-   */
-  private onRebalance(
-    consumer: Kafka.KafkaConsumer,
-    err: Kafka.LibrdKafkaError | undefined,
-    assignment: Kafka.Assignment[],
-  ): void {
-    try {
-      if (err?.code === ERR_ASSIGN_PARTITIONS) {
-        consumer.incrementalAssign(assignment);
-        // Tokens carry no data: never fetch them.
-        consumer.pause(assignment.map((a) => ({ topic: a.topic, partition: a.partition })));
-      } else if (err?.code === ERR_REVOKE_PARTITIONS) {
-        consumer.incrementalUnassign(assignment);
-      } else {
-        this.logger.warn({ err: err?.message }, 'unexpected rebalance event');
-      }
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'rebalance step failed');
-    }
-    let now: Kafka.Assignment[] = [];
-    try {
-      now = consumer.assignments();
-    } catch {
-      /* disconnected: holds nothing */
-    }
+  /** The token partitions held after a rebalance: losing token 0 ends the lead; losing all ends every unit. */
+  private onTokens(tokens: Set<number>, event: RebalanceEvent): void {
     const had = this.tokens.has(LEADER_PARTITION);
-    this.tokens = new Set(now.filter((a) => a.topic === this.tokensTopic).map((a) => a.partition));
+    this.tokens = tokens;
     if (!had && this.tokens.has(LEADER_PARTITION)) this.leaderClaimNeeded = true;
     if (had && !this.tokens.has(LEADER_PARTITION)) this.myEpoch = undefined;
     // Give up at once what the lost tokens take away: the loop may be stuck on a write to an unreachable broker.
     if (!this.tokens.has(LEADER_PARTITION)) this.eligible = false;
     if (this.setOwned(this.tokens.size === 0 ? new Set() : this.owned, this.leading && this.eligible))
       void this.notify();
-    this.logger.info(
-      { event: err?.code === ERR_ASSIGN_PARTITIONS ? 'assign' : 'revoke', heldPartitions: [...this.tokens] },
-      'cluster group rebalance',
-    );
+    this.logger.info({ event, heldPartitions: [...this.tokens] }, 'cluster group rebalance');
     this.kick();
-  }
-
-  private async runConsumeLoop(): Promise<void> {
-    this.consumer!.setDefaultConsumeTimeout(200);
-    while (this.consuming) {
-      // Paused partitions return nothing; consuming is what serves heartbeats' rebalance callbacks.
-      await new Promise<void>((resolve) => this.consumer!.consume(1, () => resolve()));
-    }
-  }
-
-  private async leaveGroup(): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    try {
-      // Unsubscribing revokes (served by the still-running consume loop) and sends LeaveGroup; closing with a
-      // rebalance pending would wait on a callback that has no JS thread to run on.
-      consumer.unsubscribe();
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline && this.tokens.size > 0 && safeAssignments(consumer).length > 0) await sleep(20);
-    } catch (err) {
-      this.logger.warn({ err }, 'could not unsubscribe from the cluster group');
-    }
-    this.consuming = false;
-    await this.consumeLoop?.catch(() => undefined);
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-    this.tokens = new Set();
   }
 
   // ------------------------------------------------------------------ the loop
@@ -503,22 +331,13 @@ export class KafkaGroupMembership implements Membership {
     await this.log!.readToEnd();
   }
 
-  /** Two live workers advertising the same host:port would share one member record and confuse everyone. */
   private checkDuplicateId(key: string, value: Buffer | null): void {
-    if (key !== MEMBER_PREFIX + this.opts.workerId || value === null || this.duplicateReported) return;
-    let instance: unknown;
-    try {
-      instance = (JSON.parse(value.toString('utf8')) as { instance?: unknown }).instance;
-    } catch {
-      return;
-    }
-    if (typeof instance === 'string' && instance !== this.instance) {
-      this.duplicateReported = true;
-      this.logger.error(
-        { workerId: this.opts.workerId },
-        'another running worker uses the same worker id (advertised host:port); give each worker its own',
-      );
-    }
+    if (this.duplicateReported || !isOtherInstance(key, value, this.opts.workerId, this.instance)) return;
+    this.duplicateReported = true;
+    this.logger.error(
+      { workerId: this.opts.workerId },
+      'another running worker uses the same worker id (advertised host:port); give each worker its own',
+    );
   }
 
   private async lead(): Promise<void> {
@@ -528,7 +347,7 @@ export class KafkaGroupMembership implements Membership {
       // A new lead: keep waiting for the acknowledgements the previous leader was waiting for.
       this.releasing = new Map();
       for (const [k, r] of current?.releasing ?? [])
-        this.releasing.set(k, { ...r, deadlineMs: Date.now() + this.revokeTimeoutMs });
+        this.releasing.set(k, { ...r, deadlineMs: Date.now() + this.settings.revokeTimeoutMs });
       this.releasingEpoch = epoch;
     }
     const live = this.state.liveMembers().filter((w) => !(this.leaving && w === this.opts.workerId));
@@ -539,7 +358,7 @@ export class KafkaGroupMembership implements Membership {
       releasing: this.releasing,
       applied: (w) => this.state.applied(w),
       nowMs: Date.now(),
-      revokeTimeoutMs: this.revokeTimeoutMs,
+      revokeTimeoutMs: this.settings.revokeTimeoutMs,
     });
     this.releasing = p.releasing;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -567,28 +386,7 @@ export class KafkaGroupMembership implements Membership {
     this.again = true; // apply it here too, and re-plan once acknowledgements arrive
   }
 
-  private async write(key: string, value: unknown): Promise<number> {
-    const offset = await this.producer!.sendAsync({
-      topic: this.stateTopic,
-      partition: 0,
-      key: Buffer.from(key),
-      value: Buffer.from(JSON.stringify(value)),
-      headers: [],
-    });
-    if (offset === undefined) throw new UnavailableError(`no offset for the ${key} record`);
-    return offset;
+  private write(key: string, value: unknown): Promise<number> {
+    return writeStateRecord(this.producer!, this.settings.stateTopic, key, value);
   }
-}
-
-function safeAssignments(consumer: Kafka.KafkaConsumer): Kafka.Assignment[] {
-  try {
-    return consumer.assignments();
-  } catch {
-    return [];
-  }
-}
-
-/** Timers that never keep the process alive on their own (stop() races against them). */
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
