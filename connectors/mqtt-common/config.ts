@@ -4,7 +4,8 @@ const GROUP = 'MQTT Connection';
 
 /**
  * The connection keys shared by the MQTT source and sink, so one credentials block serves both connectors.
- * Checked beyond the schema by {@link validateMqttConnection}; turned into mqtt.js options by {@link mqttClientOptions}.
+ * Checked beyond the schema by {@link validateMqttConnection}; parsed by {@link parseMqttConnection} (source, sink and session release alike); turned into mqtt.js options by
+ * {@link mqttClientOptions}.
  */
 export const mqttConnectionConfig: Readonly<Record<string, ConfigProperty>> = {
   'mqtt.server.uri': {

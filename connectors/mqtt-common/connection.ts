@@ -48,7 +48,7 @@ export function mqttClientOptions(settings: MqttConnectionSettings, clientId: st
     // PINGREQ every keepalive interval, whatever the traffic: otherwise mqtt.js re-arms its ping timer on every
     // PUBACK it receives, a new timer per acknowledged publish (3 % of a busy sink's allocations).
     reschedulePings: false,
-    // No cache of all 65,536 packet ids as Buffers (6 MB of heap, see connectors/mqtt-source/session.ts).
+    // No cache of all 65,536 packet ids as Buffers (6 MB of heap, see connectors/mqtt-source/packets.ts).
     writeCache: false,
   };
   // mqtt.js logs each packet through `debug`, which costs even when nothing is printed (2–4 % of a busy sink's CPU):
