@@ -13,9 +13,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { hashPasswordScrypt } from '../../../runtime/rest/passwords';
-import { uniqueId } from '../../helpers/ids';
-import { freePort } from '../../helpers/stack';
-import { eventually, freshCluster, startWorker, type WorkerHandle } from '../../helpers/worker';
+import { eventually, freePort, freshCluster, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
 
 jest.setTimeout(300_000);
 
@@ -238,8 +236,7 @@ describe('REST security on a real worker', () => {
           if (running.length !== 2 || new Set(running.map((t) => t.worker_id)).size !== 2) return undefined;
           return running.find((t) => t.worker_id === idOf(b));
         },
-        120_000,
-        'one task RUNNING on each worker',
+        { what: 'one task RUNNING on each worker', timeoutMs: 120_000 },
       ).catch((err: Error) => {
         throw new Error(`${err.message}; last status: ${JSON.stringify(seen)}`);
       });
@@ -322,11 +319,10 @@ describe('REST security on a real worker', () => {
           FERRY_REST_SSL_CLIENT_AUTHENTICATION: 'required',
         },
       });
-      await eventually(
-        async () => (await call(url, 'GET', '/health', { tls: clientCert() })).status === 200,
-        90_000,
-        `the HTTPS worker healthy; its output:\n${w.output().slice(-2000)}`,
-      );
+      await eventually(async () => (await call(url, 'GET', '/health', { tls: clientCert() })).status === 200, {
+        what: `the HTTPS worker healthy; its output:\n${w.output().slice(-2000)}`,
+        timeoutMs: 90_000,
+      });
     });
     afterAll(() => w.stop());
 

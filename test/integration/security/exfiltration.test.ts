@@ -3,9 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { uniqueId } from '../../helpers/ids';
-import { stackEnv } from '../../helpers/stack';
-import { eventually, freshCluster, rest, startWorker, type WorkerHandle } from '../../helpers/worker';
+import { eventually, freshCluster, rest, stackEnv, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
 
 /**
  * Issue #21: whoever can reach the REST API must not read the worker's files, environment or stored secrets through
@@ -175,7 +173,7 @@ describe("the worker's registry credentials go to the worker's registry only", (
       'value.converter.schema.registry.url': `http://127.0.0.1:${port}`,
     });
     expect(res.status).toBe(201);
-    await eventually(() => Promise.resolve(seen.length > 0), 60_000, 'a request at the chosen registry');
+    await eventually(() => seen.length > 0, { what: 'a request at the chosen registry', timeoutMs: 60_000 });
     for (const s of seen)
       expect(Buffer.from(s.authorization?.split(' ')[1] ?? '', 'base64').toString()).not.toContain(REG_SECRET);
     expect(seen.every((s) => s.authorization === undefined)).toBe(true);
