@@ -27,6 +27,11 @@ APICURIO_FALLBACK_VERSION="${FERRY_APICURIO_FALLBACK_VERSION:-2.6.13.Final}"
 HOST="${FERRY_STACK_HOST:-127.0.0.1}"
 KAFKA_PORT="${FERRY_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${FERRY_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+# A second client listener that needs SASL/SCRAM, for testing the worker's Kafka security settings; the user below
+# is created with Kafka's own tool each time the broker starts (SCRAM-SHA-256 and SCRAM-SHA-512).
+KAFKA_SASL_PORT="${FERRY_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
+KAFKA_SASL_USER="${FERRY_KAFKA_SASL_USER:-ferry}"
+KAFKA_SASL_PASSWORD="${FERRY_KAFKA_SASL_PASSWORD:-ferry-local-scram}"
 REGISTRY_PORT="${FERRY_REGISTRY_PORT:-8081}"
 # Apicurio 3.x serves health and metrics on a second port (Quarkus' management interface, 9000 unless moved).
 REGISTRY_MANAGEMENT_PORT="${FERRY_REGISTRY_MANAGEMENT_PORT:-$((REGISTRY_PORT + 1000))}"
@@ -46,118 +51,9 @@ RUN="$STACK_DIR/run"
 say() { printf '[ferry-stack] %s\n' "$*" >&2; }
 die() { printf '[ferry-stack] error: %s\n' "$*" >&2; exit 1; }
 
-# ---------------------------------------------------------------- Java and Maven
-
-java_major() { # $1 = java binary
-  "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[.\"].*/\1/p' | head -n1
-}
-
-find_java() { # $1 = minimum major version; prints the java binary or nothing
-  local min="$1" cand v
-  for cand in "${FERRY_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/* ; do
-    [ -n "$cand" ] && [ -x "$cand/bin/java" ] || continue
-    v="$(java_major "$cand/bin/java")"
-    if [ -n "$v" ] && [ "$v" -ge "$min" ]; then echo "$cand/bin/java"; return 0; fi
-  done
-  if command -v java >/dev/null 2>&1; then
-    v="$(java_major "$(command -v java)")"
-    if [ -n "$v" ] && [ "$v" -ge "$min" ]; then command -v java; return 0; fi
-  fi
-  return 0
-}
-
-need_maven() {
-  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed to fetch Kafka and the schema registry. Install it (Debian: apt-get install maven) and run again."
-}
-
-kafka_java() {
-  local j; j="$(find_java 17)"
-  [ -n "$j" ] || die "Kafka $KAFKA_VERSION needs Java 17 or newer and none was found. Install one (Debian: apt-get install openjdk-17-jre-headless) or set FERRY_JAVA_HOME."
-  echo "$j"
-}
-
-registry_choice() { # prints "<version> <java>"
-  local j
-  j="$(find_java 21)"
-  if [ -n "$j" ]; then echo "$APICURIO_VERSION $j"; return; fi
-  j="$(find_java 17)"
-  [ -n "$j" ] || die "the schema registry needs Java 17 or newer (Java 21+ for Apicurio $APICURIO_VERSION). Install one (Debian: apt-get install openjdk-17-jre-headless) or set FERRY_JAVA_HOME."
-  say "no Java 21+ found: using Apicurio Registry $APICURIO_FALLBACK_VERSION on Java 17 (install a Java 21+ JDK for $APICURIO_VERSION)"
-  echo "$APICURIO_FALLBACK_VERSION $j"
-}
-
-mvn_quiet() {
-  local log="$CACHE_DIR/maven.log"
-  if ! mvn -B -q "$@" >>"$log" 2>&1; then
-    tail -n 30 "$log" >&2
-    die "Maven failed (full log: $log)"
-  fi
-}
-
-# ---------------------------------------------------------------- setup
-
-setup_kafka() {
-  if [ -f "$KAFKA_LIB/.complete" ]; then say "kafka $KAFKA_VERSION: cached in $KAFKA_LIB"; return; fi
-  need_maven
-  say "kafka $KAFKA_VERSION: resolving the broker and its dependencies with Maven…"
-  local t0=$SECONDS pomdir="$CACHE_DIR/kafka-$KAFKA_VERSION"
-  mkdir -p "$pomdir"
-  cat >"$pomdir/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>ferry.local</groupId><artifactId>kafka-runtime</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-  rm -rf "$KAFKA_LIB"
-  mvn_quiet -f "$pomdir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB"
-  # Only one SLF4J binding may be on the classpath: keep the one matching the slf4j-api that Maven chose.
-  if ls "$KAFKA_LIB"/slf4j-api-2.* >/dev/null 2>&1; then rm -f "$KAFKA_LIB"/log4j-slf4j-impl-*.jar; else rm -f "$KAFKA_LIB"/log4j-slf4j2-impl-*.jar; fi
-  touch "$KAFKA_LIB/.complete"
-  say "kafka $KAFKA_VERSION: $(ls "$KAFKA_LIB" | wc -l) jars in $((SECONDS - t0)) s"
-}
-
-setup_registry() {
-  local choice version home
-  choice="$(registry_choice)"; version="${choice%% *}"
-  home="$REGISTRY_HOME_BASE/$version"
-  if [ -f "$home/.complete" ]; then say "registry: Apicurio $version cached in $home"; return; fi
-  need_maven
-  say "registry: fetching Apicurio Registry $version (about 150 MB) with Maven…"
-  local t0=$SECONDS tmp="$REGISTRY_HOME_BASE/download-$version"
-  rm -rf "$tmp" "$home"; mkdir -p "$tmp" "$home"
-  mvn_quiet dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$version:tar.gz:all" -DoutputDirectory="$tmp"
-  tar -xzf "$tmp"/*.tar.gz -C "$home"
-  rm -rf "$tmp"
-  touch "$home/.complete"
-  say "registry: Apicurio $version unpacked in $((SECONDS - t0)) s"
-}
-
-setup_mosquitto() {
-  if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then
-    if command -v mosquitto_pub >/dev/null 2>&1; then say "mosquitto: installed"; return; fi
-  fi
-  say "mosquitto: installing Debian's mosquitto and mosquitto-clients…"
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  command -v apt-get >/dev/null 2>&1 || die "mosquitto is missing and apt-get is not available: install mosquitto and mosquitto-clients."
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
-  say "mosquitto: installed"
-}
-
-cmd_setup() {
-  mkdir -p "$CACHE_DIR"
-  setup_mosquitto
-  setup_kafka
-  setup_registry
-}
+# Java, Maven and `setup` live beside this file.
+# shellcheck source=deploy/local/stack-setup.sh
+source "$HERE/stack-setup.sh"
 
 # ---------------------------------------------------------------- process helpers
 
@@ -220,6 +116,7 @@ up_kafka() {
   if [ -n "$(pid_of kafka)" ]; then say "kafka: already running on $HOST:$KAFKA_PORT"; return; fi
   [ -f "$KAFKA_LIB/.complete" ] || setup_kafka
   port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process that is not this stack's Kafka; set FERRY_KAFKA_PORT"
+  port_busy "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken by a process that is not this stack's Kafka; set FERRY_KAFKA_SASL_PORT"
   KAFKA_JAVA="$(kafka_java)"
   mkdir -p "$KAFKA_DATA" "$LOGS" "$RUN"
   local props="$RUN/kafka.properties"
@@ -227,11 +124,14 @@ up_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$KAFKA_DATA/log
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -271,7 +171,21 @@ EOF
   start_bg kafka "$LOGS/kafka.log" "$KAFKA_JAVA" $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$RUN/log4j2.xml" -cp "$(kafka_cp)" kafka.Kafka "$props"
   wait_for kafka "$LOGS/kafka.log" probe_kafka || die "kafka failed to start"
-  say "kafka: ready"
+  add_scram_user
+  say "kafka: ready (SASL/SCRAM listener on $HOST:$KAFKA_SASL_PORT, user $KAFKA_SASL_USER)"
+}
+
+# Through the plaintext listener, so it also works on a data folder formatted before the SASL listener existed;
+# setting the same credentials again is harmless.
+# One mechanism per call: the broker refuses two changes to one user's credentials in a single request.
+add_scram_user() {
+  local mechanism
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    "$KAFKA_JAVA" -Xmx64m -cp "$(kafka_cp)" -Dlog4j2.configurationFile="$RUN/log4j2-tools.xml" \
+      kafka.admin.ConfigCommand --bootstrap-server "$HOST:$KAFKA_PORT" --alter --entity-type users \
+      --entity-name "$KAFKA_SASL_USER" --add-config "$mechanism=[password=$KAFKA_SASL_PASSWORD]" \
+      >>"$LOGS/kafka.log" 2>&1 || die "creating the $mechanism user $KAFKA_SASL_USER failed (log: $LOGS/kafka.log)"
+  done
 }
 
 # ---------------------------------------------------------------- registry
@@ -363,7 +277,7 @@ cmd_status() {
   for s in kafka registry mqtt; do
     p="$(pid_of "$s")"
     case "$s" in
-      kafka) printf '  %-9s %-8s %s\n' kafka "${p:+pid $p}" "$HOST:$KAFKA_PORT" ;;
+      kafka) printf '  %-9s %-8s %s\n' kafka "${p:+pid $p}" "$HOST:$KAFKA_PORT (SASL/SCRAM: $HOST:$KAFKA_SASL_PORT)" ;;
       registry) printf '  %-9s %-8s %s\n' registry "${p:+pid $p}" "http://$HOST:$REGISTRY_PORT/apis/ccompat/v7" ;;
       mqtt) printf '  %-9s %-8s %s\n' mqtt "${p:+pid $p}" "mqtt://$HOST:$MQTT_PORT" ;;
     esac
@@ -373,6 +287,9 @@ cmd_status() {
 
 cmd_env() {
   echo "export FERRY_KAFKA_BOOTSTRAP=$HOST:$KAFKA_PORT"
+  echo "export FERRY_KAFKA_SASL_BOOTSTRAP=$HOST:$KAFKA_SASL_PORT"
+  echo "export FERRY_KAFKA_SASL_USER=$KAFKA_SASL_USER"
+  echo "export FERRY_KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD"
   echo "export FERRY_SCHEMA_REGISTRY_URL=http://$HOST:$REGISTRY_PORT/apis/ccompat/v7"
   echo "export FERRY_MQTT_URL=mqtt://$HOST:$MQTT_PORT"
 }

@@ -52,6 +52,7 @@ export class DedicatedService {
     if (service === 'kafka') {
       env.FERRY_KAFKA_PORT = String(port);
       env.FERRY_KAFKA_CONTROLLER_PORT = String(await freePort());
+      env.FERRY_KAFKA_SASL_PORT = String(await freePort());
       env.FERRY_KAFKA_HEAP = '-Xmx384m -Xms128m';
     } else if (service === 'mqtt') {
       env.FERRY_MQTT_PORT = String(port);
@@ -68,6 +69,11 @@ export class DedicatedService {
     if (this.service === 'kafka') return `127.0.0.1:${this.port}`;
     if (this.service === 'mqtt') return `mqtt://127.0.0.1:${this.port}`;
     return `http://127.0.0.1:${this.port}/apis/ccompat/v7`;
+  }
+
+  /** Kafka only: the SASL/SCRAM listener (user FERRY_KAFKA_SASL_USER, see deploy/local/stack.sh). */
+  get saslUrl(): string {
+    return `127.0.0.1:${this.env.FERRY_KAFKA_SASL_PORT ?? ''}`;
   }
 
   /** Start (again) with the same data folder: what the broker persisted survives. */
