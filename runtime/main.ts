@@ -17,6 +17,7 @@ import { loadTlsMaterial, startRestServer, type TlsMaterial } from './rest/serve
 import { Worker } from './worker';
 import { builtinPlugins } from './builtins';
 import { KafkaGroupMembership, unitsOf } from './cluster';
+import { kafkaClientConfig } from './kafka';
 import { VERSION } from './version';
 import { ConfigProviders } from './config-providers';
 import { runDemo } from './demo';
@@ -170,7 +171,8 @@ async function runWorker(
         sessionTimeoutMs: cfg.sessionTimeoutMs,
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
         units: () => unitsOf(connectors()),
-        clientConfig: cfg.consumerOverrides,
+        // The cluster's producer, group consumer and admin client need the cluster's security settings too.
+        clientConfig: kafkaClientConfig(cfg.kafkaClients, 'consumer'),
         logger: loggers.logger('ferry'),
       }),
     forward: createForwarder({

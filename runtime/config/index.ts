@@ -33,6 +33,8 @@ export {
   AVRO_CONVERTER,
 } from './worker-config';
 export type { RestAuthSettings, RestTlsSettings, WorkerConfig } from './worker-config';
+export { KAFKA_SECURITY_KEYS, parseKafkaClientSettings } from './kafka-clients';
+export type { KafkaClientSettings } from './kafka-clients';
 export { noPipelineHooks } from './types';
 export type { PipelineHooks, PipelineConfigKey } from './types';
 export { renderConfigReference } from './reference';

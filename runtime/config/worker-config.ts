@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue, type ConfigProperty, type RawConfig } fr
 import workerSchema from '../../schemas/json/worker-config.schema.json';
 import { ajv } from './ajv';
 import { prepareValues } from './connector-config';
+import { type KafkaClientSettings, parseKafkaClientSettings } from './kafka-clients';
 import type { ConnectorLimits } from './limits';
 import { issueMessage } from './messages';
 import { looksSecret } from './secrets';
@@ -48,6 +49,8 @@ export interface WorkerConfig {
   adminOverrides: Record<string, string>;
   /** `limits.*`: caps on what the REST API may store and what one connector may create. */
   limits: ConnectorLimits;
+  /** What every Kafka client of the worker is built from (runtime/kafka's kafkaClientConfig). */
+  kafkaClients: KafkaClientSettings;
 }
 
 /** File paths are read by the REST layer at startup; parsing stays free of I/O. */
@@ -189,6 +192,10 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     }
   }
   const rest = restSecurity(data, where, issues);
+  const kafkaClients = parseKafkaClientSettings(data, where);
+  // A key the schema refused already gets no second, derived message.
+  const flagged = new Set(issues.map((i) => i.key));
+  issues.push(...kafkaClients.issues.filter((i) => !flagged.has(i.key)));
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid worker configuration');
 
   const overrides = (prefix: string): Record<string, string> => {
@@ -241,6 +248,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
       tasksMax: num('limits.tasks.max'),
       connectorsMax: num('limits.connectors.max'),
     },
+    kafkaClients: kafkaClients.settings,
   };
 }
 

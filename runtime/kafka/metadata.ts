@@ -12,18 +12,59 @@ import { UnavailableError } from '../api';
 
 interface ConnectableClient {
   connect(options: Kafka.MetadataOptions, cb: (err: Kafka.LibrdKafkaError) => void): unknown;
+  disconnect(cb?: () => void): unknown;
+  on?(event: 'event.log', listener: (log: { severity: number; message: string }) => void): unknown;
+  removeListener?(event: 'event.log', listener: (log: { severity: number; message: string }) => void): unknown;
+}
+
+/*
+ * librdkafka reports refused credentials and failed TLS handshakes only in its log, and keeps retrying: connect()
+ * would just time out with "broker transport failure". These are not transient, so connecting stops at the first
+ * one and says what to check.
+ */
+const SECURITY_FAILURES: readonly { re: RegExp; hint: string }[] = [
+  {
+    re: /SASL authentication error|SASL authentication failed/i,
+    hint: 'Kafka refused the SASL credentials (check sasl.username, sasl.password and sasl.mechanism)',
+  },
+  {
+    re: /SSL handshake failed|certificate verify failed/i,
+    hint: 'the TLS handshake with Kafka failed (check security.protocol and the ssl.* settings)',
+  },
+];
+
+/** librdkafka's log line without its thread prefix ("[thrd:…]: "); it names the broker and the reason, no secret. */
+function securityFailure(message: string): string | undefined {
+  const found = SECURITY_FAILURES.find((f) => f.re.test(message));
+  return found ? `${found.hint}: ${message.replace(/^\[thrd:[^\]]*\]:\s*/, '')}` : undefined;
 }
 
 /**
  * Connects a producer or consumer and drops the cluster metadata node-rdkafka kept from it (nothing in Ferry reads
- * it). A failure rejects with an {@link UnavailableError} `what: <librdkafka's message>`.
+ * it). A failure rejects with an {@link UnavailableError} `what: <the reason>`; refused credentials and failed TLS
+ * handshakes reject as soon as librdkafka logs them.
  */
 export async function connectClient(client: ConnectableClient, timeoutMs: number, what: string): Promise<void> {
-  await new Promise<void>((resolve, reject) =>
-    client.connect({ timeout: timeoutMs, allTopics: false }, (err) =>
-      err ? reject(new UnavailableError(`${what}: ${err.message}`, { cause: err })) : resolve(),
-    ),
-  );
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const onLog = (log: { severity: number; message: string }): void => {
+      const problem = log.severity <= 4 ? securityFailure(log.message) : undefined;
+      if (problem) settle(new UnavailableError(`${what}: ${problem}`));
+    };
+    const settle = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      client.removeListener?.('event.log', onLog);
+      if (err) reject(err);
+      else resolve();
+    };
+    client.on?.('event.log', onLog);
+    client.connect({ timeout: timeoutMs, allTopics: false }, (err) => {
+      // Given up on already: a late success must not leave a connected client nobody owns.
+      if (settled && !err) client.disconnect();
+      settle(err ? new UnavailableError(`${what}: ${err.message}`, { cause: err }) : undefined);
+    });
+  });
   (client as { _metadata?: unknown })._metadata = {};
 }
 

@@ -1,6 +1,6 @@
 import type { Logger, RawConfig } from '../api';
 import type { PipelineHooks, WorkerConfig } from '../config';
-import { DataProducer, KafkaAdmin } from '../kafka';
+import { DataProducer, KafkaAdmin, kafkaClientConfig, type KafkaClientConf, type KafkaClientKind } from '../kafka';
 import type { Metrics } from '../metrics';
 import type { PipelineContext, PipelinePluginInfo, SinkPipeline, SourcePipeline } from '../pipeline/types';
 import type { PluginRegistry } from '../plugins';
@@ -46,8 +46,14 @@ export interface WorkerServices {
   readonly cfg: WorkerConfig;
   readonly logger: Logger;
   readonly workerId: string;
-  /** `bootstrap.servers` and `client.id`, the base of every Kafka client's settings. */
-  readonly clientConf: Record<string, string | number | boolean>;
+  /**
+   * The settings of a Kafka client of this worker: bootstrap servers, the cluster's security settings, the
+   * operator's overrides for that kind of client, and `client.id` unless overridden. Every client is built from it.
+   */
+  readonly kafkaConf: (
+    kind: KafkaClientKind,
+    opts?: { defaults?: KafkaClientConf; required?: KafkaClientConf },
+  ) => KafkaClientConf;
   readonly admin: KafkaAdmin;
   /** Writes the internal topics: no batching delay, so a REST call's write is read back at once. */
   readonly internalProducer: DataProducer;
@@ -68,26 +74,33 @@ export function createWorkerServices(opts: WorkerOptions, running: () => boolean
   const cfg = opts.config;
   const logger = opts.logger.child({ component: 'worker' });
   const workerId = `${cfg.advertisedHost}:${cfg.advertisedPort}`;
-  const clientConf = { 'bootstrap.servers': cfg.bootstrapServers, 'client.id': `ferry-${workerId}` };
-  const admin = new KafkaAdmin({ ...clientConf, ...cfg.adminOverrides });
+  const kafkaConf: WorkerServices['kafkaConf'] = (kind, o = {}) =>
+    kafkaClientConfig(cfg.kafkaClients, kind, {
+      defaults: { 'client.id': `ferry-${workerId}`, ...o.defaults },
+      ...(o.required ? { required: o.required } : {}),
+    });
+  const admin = new KafkaAdmin(kafkaConf('admin'));
   const configs = new ConfigStore(logger);
   return {
     opts,
     cfg,
     logger,
     workerId,
-    clientConf,
+    kafkaConf,
     admin,
+    // Security and producer overrides apply here too; what Connect's record formats need (key partitioning) wins.
     internalProducer: new DataProducer(
-      { ...clientConf, 'linger.ms': 0, partitioner: 'murmur2_random', 'compression.type': 'none' },
+      kafkaConf('producer', {
+        required: { 'linger.ms': 0, partitioner: 'murmur2_random', 'compression.type': 'none' },
+      }),
       logger,
     ),
-    dataProducer: new DataProducer({ ...clientConf, ...cfg.producerOverrides }, logger),
+    dataProducer: new DataProducer(kafkaConf('producer'), logger),
     configs,
     offsets: new OffsetStore(logger),
     statuses: new StatusStore(logger, opts.version),
     topics: new TopicCreator(admin),
-    sinkOffsets: new SinkOffsets({ ...clientConf, ...cfg.consumerOverrides }),
+    sinkOffsets: new SinkOffsets(kafkaConf('consumer')),
     membership:
       opts.membership ??
       opts.membershipFactory?.({

@@ -95,12 +95,9 @@ export const buildTask: TaskBuilder = async (
     ...common,
     plugin,
     pipeline,
-    consumerConf: {
-      ...s.clientConf,
-      'session.timeout.ms': s.cfg.sessionTimeoutMs,
-      'heartbeat.interval.ms': s.cfg.heartbeatIntervalMs,
-      ...s.cfg.consumerOverrides,
-    },
+    consumerConf: s.kafkaConf('consumer', {
+      defaults: { 'session.timeout.ms': s.cfg.sessionTimeoutMs, 'heartbeat.interval.ms': s.cfg.heartbeatIntervalMs },
+    }),
     groupId: sinkGroup(name),
     topics: sub.regex ? undefined : sub.topics,
     topicsRegex: sub.regex,

@@ -84,7 +84,7 @@ export class Worker {
         { name, partitions, replicationFactor: rf },
         s.admin,
         s.internalProducer,
-        { ...s.clientConf, ...s.cfg.consumerOverrides },
+        s.kafkaConf('consumer'),
         apply,
         s.logger,
       );

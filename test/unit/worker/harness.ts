@@ -131,7 +131,7 @@ export async function reconcilerHarness(plugins: ConnectorPlugin[]) {
     cfg,
     logger: quiet,
     workerId: 'w1:8083',
-    clientConf: {},
+    kafkaConf: () => ({}),
     admin: {} as never,
     internalProducer: {} as never,
     dataProducer: {} as never,
