@@ -24,6 +24,7 @@ export class KafkaLog {
   private partitions: number[] = [];
   private running = false;
   private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private waiters: { targets: Map<number, number>; resolve: () => void }[] = [];
 
   constructor(
@@ -166,10 +167,14 @@ export class KafkaLog {
         this.positions.set(tp.partition, Math.max(this.positions.get(tp.partition) ?? 0, tp.offset));
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    await this.loop?.catch(() => undefined);
-    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  /** Ends the read loop and disconnects; every caller gets the same promise (a log never started has nothing to stop). */
+  stop(): Promise<void> {
+    if (!this.running && !this.stopping) return Promise.resolve();
+    this.stopping ??= (async () => {
+      this.running = false;
+      await this.loop?.catch(() => undefined);
+      await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    })();
+    return this.stopping;
   }
 }

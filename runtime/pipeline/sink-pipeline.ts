@@ -10,6 +10,8 @@ import type { ConsumedRecord, KafkaHeader, SinkPipeline } from './types';
  * every step is (see DefaultSourcePipeline): a record with cached schemas goes through without a promise.
  */
 export class DefaultSinkPipeline implements SinkPipeline {
+  private closing: Promise<void> | undefined;
+
   constructor(
     private readonly p: PipelineParts,
     /** Reported as `__connect.errors.class.name` when the task rejects a record. */
@@ -110,8 +112,10 @@ export class DefaultSinkPipeline implements SinkPipeline {
     };
   }
 
-  async close(): Promise<void> {
-    await closeConverters(this.p);
+  /** Closes the converters once; every caller gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= closeConverters(this.p);
+    return this.closing;
   }
 }
 

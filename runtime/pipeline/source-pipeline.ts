@@ -60,6 +60,8 @@ export const DEAD_LETTER_REASON_HEADER = '__ferry.error';
  * after the other, in the same order.
  */
 export class DefaultSourcePipeline implements SourcePipeline {
+  private closing: Promise<void> | undefined;
+
   constructor(private readonly p: PipelineParts) {}
 
   process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
@@ -155,8 +157,10 @@ export class DefaultSourcePipeline implements SourcePipeline {
     };
   }
 
-  async close(): Promise<void> {
-    await closeConverters(this.p);
+  /** Closes the converters once; every caller gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= closeConverters(this.p);
+    return this.closing;
   }
 }
 

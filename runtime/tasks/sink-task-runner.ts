@@ -55,6 +55,7 @@ export class SinkTaskRunner {
   private loop: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private stopping: Promise<void> | undefined;
   private paused = false;
   private failed: Error | undefined;
   private assignment: Kafka.Assignment[] = [];
@@ -292,7 +293,16 @@ export class SinkTaskRunner {
     }
   }
 
-  async stop(timeoutMs: number): Promise<void> {
+  /**
+   * Stops the task: the loop ends, the task flushes (bounded), the done prefix is committed, then the consumer
+   * leaves the group. Every caller gets the same promise.
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopping ??= this.stopOnce(timeoutMs);
+    return this.stopping;
+  }
+
+  private async stopOnce(timeoutMs: number): Promise<void> {
     if (this.counted) {
       this.counted = false;
       SinkTaskRunner.live--;

@@ -65,6 +65,7 @@ export class SourceTaskRunner {
   private pumping = false;
   private failed: Error | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private readonly abort = new AbortController();
   private readonly progress = new ProgressLedger<OffsetMap>();
   private readonly partitions = new Map<string, OffsetMap>();
@@ -250,9 +251,16 @@ export class SourceTaskRunner {
     }
   }
 
-  /** Stops the task: no new records; waits (bounded) for records in flight, then writes the last offsets. */
-  async stop(timeoutMs: number): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Stops the task: no new records; waits (bounded) for records in flight, then writes the last offsets. Every
+   * caller gets the same promise, so a second caller waits for the offsets too.
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopping ??= this.stopOnce(timeoutMs);
+    return this.stopping;
+  }
+
+  private async stopOnce(timeoutMs: number): Promise<void> {
     this.stopped = true;
     this.abort.abort();
     for (const w of this.idleWaiters.splice(0)) w();
