@@ -10,9 +10,11 @@ export interface ConnectorLimits {
   readonly tasksMax: number;
   /** Connectors the cluster may hold; creating one more is refused. */
   readonly connectorsMax: number;
+  /** Kafka topics one connector's records may make a worker create (templated `kafka.topic`). */
+  readonly topicsPerConnectorMax: number;
 }
 
-export const DEFAULT_LIMITS: ConnectorLimits = { tasksMax: 64, connectorsMax: 1000 };
+export const DEFAULT_LIMITS: ConnectorLimits = { tasksMax: 64, connectorsMax: 1000, topicsPerConnectorMax: 100 };
 
 /**
  * Longest connector name. The name is part of every internal-topic key (`connector-<name>`, `task-<name>-<n>`,

@@ -247,6 +247,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     limits: {
       tasksMax: num('limits.tasks.max'),
       connectorsMax: num('limits.connectors.max'),
+      topicsPerConnectorMax: num('limits.topics.per.connector.max'),
     },
     kafkaClients: kafkaClients.settings,
   };

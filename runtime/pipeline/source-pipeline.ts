@@ -83,6 +83,21 @@ export class DefaultSourcePipeline implements SourcePipeline {
       ctx.count('filtered');
       return null;
     }
+    const refused = ctx.checkTopic?.(transformed.topic);
+    const stage = steps.length > 0 ? 'TRANSFORMATION' : 'TASK_POLL';
+    if (refused instanceof Promise) {
+      const r = transformed;
+      return refused.then((reason) =>
+        reason !== undefined
+          ? this.failed(new StageFailure(stage, '', new RecordError(reason)), record)
+          : this.convert(r, record),
+      );
+    }
+    if (refused !== undefined) return this.failed(new StageFailure(stage, '', new RecordError(refused)), record);
+    return this.convert(transformed, record);
+  }
+
+  private convert(transformed: SourceRecord, record: SourceRecord): ProducerRecord | Promise<ProducerRecord | null> {
     let out: ProducerRecord | Promise<ProducerRecord>;
     try {
       out = this.convertKey(transformed);

@@ -47,6 +47,11 @@ export interface PipelineContext {
   count(metric: 'failed' | 'dead_lettered' | 'filtered' | 'skipped' | 'retried', reason?: string): void;
   /** Aborted when the task stops: retries end. */
   readonly signal: AbortSignal;
+  /**
+   * Why a source record may not go to this topic (an internal topic, one topic too many created), or undefined when
+   * it may. A refused record follows the error policy like any failed record.
+   */
+  checkTopic?(topic: string): string | undefined | Promise<string | undefined>;
 }
 
 /**

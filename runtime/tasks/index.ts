@@ -5,3 +5,4 @@ export type { SourceRunnerDeps } from './source-task-runner';
 export { SinkTaskRunner } from './sink-task-runner';
 export type { SinkRunnerDeps } from './sink-task-runner';
 export { TopicCreator } from './topic-creator';
+export { TopicGuard, type TopicGuardOptions } from './topic-guard';

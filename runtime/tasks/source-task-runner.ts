@@ -161,6 +161,7 @@ export class SourceTaskRunner {
           out.topic,
           this.deps.topicCreation.partitions,
           this.deps.topicCreation.replicationFactor,
+          this.deps.connector,
         );
         if (creating) {
           try {

@@ -1,11 +1,18 @@
 import type { Logger, RawConfig } from '../api';
 import type { PipelineHooks, WorkerConfig } from '../config';
-import { DataProducer, KafkaAdmin, kafkaClientConfig, type KafkaClientConf, type KafkaClientKind } from '../kafka';
+import {
+  DataProducer,
+  KafkaAdmin,
+  allTopicsMetadata,
+  kafkaClientConfig,
+  type KafkaClientConf,
+  type KafkaClientKind,
+} from '../kafka';
 import type { Metrics } from '../metrics';
 import type { PipelineContext, PipelinePluginInfo, SinkPipeline, SourcePipeline } from '../pipeline/types';
 import type { PluginRegistry } from '../plugins';
 import { ConfigStore, OffsetStore, StatusStore } from '../storage';
-import { TopicCreator } from '../tasks';
+import { TopicCreator, TopicGuard } from '../tasks';
 import { StandaloneMembership, type Membership, type MembershipFactory } from './membership';
 import { SinkOffsets } from './sink-offsets';
 import type { ForwardRequest } from './forwarding';
@@ -63,6 +70,8 @@ export interface WorkerServices {
   readonly offsets: OffsetStore;
   readonly statuses: StatusStore;
   readonly topics: TopicCreator;
+  /** What source records may not be written to: internal topics, topics past the creation cap. */
+  readonly topicGuard: TopicGuard;
   readonly sinkOffsets: SinkOffsets;
   readonly membership: Membership;
   readonly hooks: PipelineHooks;
@@ -81,7 +90,8 @@ export function createWorkerServices(opts: WorkerOptions, running: () => boolean
     });
   const admin = new KafkaAdmin(kafkaConf('admin'));
   const configs = new ConfigStore(logger);
-  return {
+  const topics = new TopicCreator(admin);
+  const services: WorkerServices = {
     opts,
     cfg,
     logger,
@@ -99,7 +109,22 @@ export function createWorkerServices(opts: WorkerOptions, running: () => boolean
     configs,
     offsets: new OffsetStore(logger),
     statuses: new StatusStore(logger, opts.version),
-    topics: new TopicCreator(admin),
+    topics,
+    topicGuard: new TopicGuard({
+      // The membership's topics are named after group.id (runtime/cluster).
+      internalTopics: [
+        cfg.configTopic,
+        cfg.offsetsTopic,
+        cfg.statusTopic,
+        `${cfg.groupId}-cluster-tokens`,
+        `${cfg.groupId}-cluster-state`,
+      ],
+      maxCreatedPerConnector: cfg.limits.topicsPerConnectorMax,
+      creator: topics,
+      // All topics, not one: asking for one topic by name can make a broker create it.
+      exists: async (topic) =>
+        (await allTopicsMetadata(services.internalProducer.client, 10_000)).topics.some((t) => t.name === topic),
+    }),
     sinkOffsets: new SinkOffsets(kafkaConf('consumer')),
     membership:
       opts.membership ??
@@ -117,4 +142,5 @@ export function createWorkerServices(opts: WorkerOptions, running: () => boolean
     },
     running,
   };
+  return services;
 }

@@ -56,6 +56,7 @@ export const buildTask: TaskBuilder = async (
       if (reason && metric !== 'retried') logger.debug({ metric, reason }, 'record not delivered as is');
     },
     signal: abort.signal,
+    checkTopic: (topic) => s.topicGuard.refusal(name, topic),
   };
   const common = {
     connector: name,

@@ -139,6 +139,7 @@ export async function reconcilerHarness(plugins: ConnectorPlugin[]) {
     offsets: {} as never,
     statuses,
     topics: {} as never,
+    topicGuard: {} as never,
     sinkOffsets: {} as never,
     membership,
     hooks: {} as never,
