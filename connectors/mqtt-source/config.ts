@@ -49,6 +49,8 @@ export const SCHEMAS_DIR =
   ) ?? path.resolve(__dirname, '..', '..', 'schemas');
 
 export const DEFAULT_MAX_IN_FLIGHT = 2000;
+/** 1 MiB: what fits, with the envelope around it, in a record under Kafka's default 1 MB message limit… nearly. */
+export const DEFAULT_MAX_PACKET_BYTES = 1_048_576;
 
 const sourceProperties: Record<string, ConfigProperty> = {
   'mqtt.topics': {
@@ -80,6 +82,19 @@ const sourceProperties: Record<string, ConfigProperty> = {
     description:
       'Messages read from the broker and not yet in Kafka, at most, per task. When the window is full the task ' +
       'stops reading from the broker, which keeps the rest queued. Also announced as the MQTT 5 Receive Maximum.',
+    'x-importance': 'MEDIUM',
+    'x-group': GROUP_SUB,
+  },
+  'mqtt.max.packet.bytes': {
+    type: 'integer',
+    minimum: 64,
+    maximum: 268435460,
+    default: DEFAULT_MAX_PACKET_BYTES,
+    description:
+      'Largest MQTT packet a task accepts, in bytes (whole PUBLISH: header, topic, properties, payload). Announced ' +
+      'as the MQTT 5 Maximum Packet Size, so the broker does not send larger messages; on MQTT 3.1.1, or from a ' +
+      'broker that ignores it, a larger PUBLISH is dropped as it is read, never held in memory, and goes to the ' +
+      "connector's error policy with the reason (dead-letter queue, or the task fails); it is acknowledged, in order.",
     'x-importance': 'MEDIUM',
     'x-group': GROUP_SUB,
   },
@@ -299,6 +314,7 @@ export interface SourceSettings {
   readonly subscriptions: readonly string[];
   readonly qos: 0 | 1 | 2;
   readonly maxInFlight: number;
+  readonly maxPacketBytes: number;
   readonly templates: SourceTemplates;
   readonly valueFormat: ValueFormat;
   readonly valueSchemaFile?: string;
@@ -321,6 +337,7 @@ export function parseSourceSettings(values: ConfigValues): SourceSettings {
     subscriptions: subscribed.length > 0 ? subscribed : filters,
     qos: (read.number('mqtt.qos') ?? 1) as 0 | 1 | 2,
     maxInFlight: read.number('mqtt.max.in.flight') ?? DEFAULT_MAX_IN_FLIGHT,
+    maxPacketBytes: read.number('mqtt.max.packet.bytes') ?? DEFAULT_MAX_PACKET_BYTES,
     templates: compileSourceTemplates(values),
     valueFormat: (read.string('mqtt.value.format') ?? 'envelope') as ValueFormat,
     ...(schemaFile ? { valueSchemaFile: schemaFile } : {}),

@@ -96,6 +96,11 @@ export class RecordMapper {
     const lookup = (p: TemplatePath): unknown => lookupPlaceholder(p, message, payload);
     let topic = '';
     try {
+      if (message.oversizedBytes !== undefined) {
+        throw new RecordError(
+          `MQTT message of ${message.oversizedBytes} bytes is larger than mqtt.max.packet.bytes; its payload was dropped unread`,
+        );
+      }
       topic = this.opts.templates.topic.render(lookup);
       const bad = kafkaTopicProblem(topic);
       if (bad) throw new RecordError(`kafka.topic rendered ${bad}`);

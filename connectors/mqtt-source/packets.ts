@@ -4,6 +4,7 @@
  */
 import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { ReleasedAck } from './ack-ledger';
+import type { OversizedPublish } from './packet-gate';
 import type { InboundMessage, SessionOptions } from './session-types';
 
 // mqtt-packet's encoder otherwise builds, on its first use, a cache of all 65,536 packet ids as 2-byte Buffers: 6 MB
@@ -32,6 +33,7 @@ export function connectPacket(o: SessionOptions): Packet {
           properties: {
             sessionExpiryInterval: o.sessionExpirySeconds,
             receiveMaximum: Math.min(o.maxInFlight, 65535),
+            ...(o.maxPacketBytes !== undefined ? { maximumPacketSize: o.maxPacketBytes } : {}),
           },
         }
       : {}),
@@ -52,8 +54,28 @@ export function subscribePacket(o: SessionOptions, messageId: number): Packet {
   };
 }
 
+/** A stand-in PUBLISH for one the PacketGate dropped as too large: topic and packet id only, and its size. */
+export type OversizedPublishPacket = IPublishPacket & { readonly oversizedBytes: number };
+
+const EMPTY = Buffer.alloc(0);
+
+/** The stand-in the session queues for a PUBLISH the gate dropped: it is acknowledged in order like any other. */
+export function oversizedStandIn(o: OversizedPublish): OversizedPublishPacket {
+  return {
+    cmd: 'publish',
+    topic: o.topic,
+    payload: EMPTY,
+    qos: o.qos,
+    dup: o.dup,
+    retain: o.retain,
+    ...(o.packetId !== undefined ? { messageId: o.packetId } : {}),
+    oversizedBytes: o.bytes,
+  };
+}
+
 /** A PUBLISH as the session hands it to its handler, stamped with its arrival time. */
 export function inboundMessage(packet: IPublishPacket): InboundMessage {
+  const oversizedBytes = (packet as Partial<OversizedPublishPacket>).oversizedBytes;
   return {
     topic: packet.topic,
     payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
@@ -63,6 +85,7 @@ export function inboundMessage(packet: IPublishPacket): InboundMessage {
     packetId: packet.qos > 0 ? packet.messageId : undefined,
     properties: packet.properties,
     arrivalTime: Date.now(),
+    ...(oversizedBytes !== undefined ? { oversizedBytes } : {}),
   };
 }
 

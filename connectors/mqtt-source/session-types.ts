@@ -32,6 +32,8 @@ export interface SessionOptions {
   readonly sessionExpirySeconds: number;
   /** Messages admitted and not yet acknowledged, at most. */
   readonly maxInFlight: number;
+  /** Largest packet accepted: the MQTT 5 Maximum Packet Size, enforced on every version by PacketGate. */
+  readonly maxPacketBytes?: number;
   readonly subscriptions: readonly Subscription[];
 }
 
@@ -47,6 +49,8 @@ export interface InboundMessage {
   readonly properties: IPublishPacket['properties'];
   /** Milliseconds since the epoch when the session read it. */
   readonly arrivalTime: number;
+  /** Set when the PUBLISH was larger than maxPacketBytes: its size; `payload` is then empty. */
+  readonly oversizedBytes?: number;
 }
 
 /** Completion of one message: no error once Kafka durably has its record. */

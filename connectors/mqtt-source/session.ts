@@ -28,6 +28,7 @@ import { AckBatch } from './ack-batch';
 import { AckLedger, type ReleasedAck, type Slot } from './ack-ledger';
 import { dial, hangUp, serverLabel } from './dial';
 import { Keepalive } from './keepalive';
+import { PacketGate } from './packet-gate';
 import {
   brokerDisconnect,
   connackRefusal,
@@ -36,6 +37,7 @@ import {
   encodeAcks,
   inboundMessage,
   subscribePacket,
+  oversizedStandIn,
 } from './packets';
 import type { Complete, MessageHandler, SessionEvents, SessionOptions, SessionState } from './session-types';
 
@@ -148,10 +150,19 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
       if (socket !== this.socket) return;
       this.write(connectPacket(this.opts));
     });
+    const gate = new PacketGate(this.opts.maxPacketBytes, {
+      forward: (bytes) => parser.parse(bytes),
+      oversized: (o) => {
+        if (socket !== this.socket) return;
+        this.backlog.push(oversizedStandIn(o)); // at its place in the stream: its ack keeps arrival order
+        this.drain();
+      },
+      error: (err) => this.onConnectionLost(socket, new Error(`MQTT protocol error from ${label}: ${err.message}`)),
+    });
     socket.on('data', (chunk: Buffer) => {
       if (socket !== this.socket) return;
       this.keepalive.lastReadMs = Date.now();
-      parser.parse(chunk);
+      gate.push(chunk);
     });
     parser.on('packet', (packet: Packet) => {
       if (socket !== this.socket) return;

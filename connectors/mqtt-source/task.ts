@@ -25,6 +25,7 @@ export function sessionOptionsFrom(settings: SourceSettings, clientId: string): 
     cleanStart: c.cleanStart,
     sessionExpirySeconds: c.sessionExpirySeconds,
     maxInFlight: settings.maxInFlight,
+    maxPacketBytes: settings.maxPacketBytes,
     subscriptions: settings.subscriptions.map((topic) => ({ topic, qos: settings.qos })),
   };
 }
@@ -128,6 +129,7 @@ export class MqttSourceTask implements SourceTask {
     // received / written / failed are counted by the runtime's source runner for every source connector; this
     // task adds what only it knows: acknowledged, in_flight and the connection counters.
     ctx.metrics.gauge('in_flight', this.session?.inFlight ?? 0);
+    if (message.oversizedBytes !== undefined) ctx.metrics.count('oversized');
     // The callback keeps the topic, not the message: a record waiting for Kafka should not hold its payload twice.
     const topic = message.topic;
     try {
