@@ -34,6 +34,8 @@ export interface Counts {
   orderViolations: number;
   /** Any step back within a key (includes replays after a redelivery, which at-least-once allows). */
   rewinds: number;
+  /** When the lost messages were acknowledged, relative to the nearest broker SIGKILL (ms, negative: before it). */
+  lostAckedAroundKillMs?: [number, number];
   stops: number;
   maxStopMs: number | null;
   /** Stops that took longer than the graceful timeout plus a second, or never finished. */
@@ -56,6 +58,7 @@ export function analyse(
   let distinct = 0;
   let orderViolations = 0;
   let rewinds = 0;
+  let around: [number, number] | undefined;
   const seenByKey = new Map<string, Set<number>>();
   for (const [key, seqs] of Object.entries(d.reads)) {
     const seen = new Set<number>();
@@ -81,6 +84,12 @@ export function analyse(
       lost++;
       const t = at[i] ?? 0;
       if (brokerKills.some((k) => t <= k && t > k - saveWindowMs)) lostInWindow++;
+      const nearest = brokerKills.reduce<number | undefined>(
+        (best, k) => (best === undefined || Math.abs(t - k) < Math.abs(best) ? t - k : best),
+        undefined,
+      );
+      if (nearest !== undefined)
+        around = around ? [Math.min(around[0], nearest), Math.max(around[1], nearest)] : [nearest, nearest];
     });
   }
   const budget = (s: Stop): boolean => s.finished && s.ms <= budgetMs;
@@ -91,6 +100,7 @@ export function analyse(
     distinct,
     lost,
     lostInBrokerSaveWindow: lostInWindow,
+    ...(around ? { lostAckedAroundKillMs: around } : {}),
     duplicates: read - distinct,
     orderViolations,
     rewinds,

@@ -76,10 +76,13 @@ describe('tasks.max 1 → 3 → 1 under load', () => {
     expect(c.lost).toBe(0);
   });
   // #16 "Source tasks.max 1→N or N→1: task 0's persistent session keeps its old subscription": every message
-  // arrives twice while both subscriptions live, and the copies interleave.
+  // arrives twice while both subscriptions live.
   test.failing('0 duplicates (a graceful operation)', async () => {
     expect((await counts(SHORT.rescale!)).duplicates).toBe(0);
   });
+  // Not one of #16's bullets, and no fix of them will flip this: with tasks.max > 1 the tasks share one MQTT shared
+  // subscription and Mosquitto round-robins a topic's messages over its members, so one key reaches Kafka through
+  // several producers out of order (a documented limit, docs/mqtt-source.md; rolling-sigterm shows it in steady state).
   test.failing('per-key order kept in Kafka', async () => {
     expect((await counts(SHORT.rescale!)).orderViolations).toBe(0);
   });

@@ -23,7 +23,7 @@ describe('the fault matrix verdict', () => {
   test('losses acknowledged by a broker shortly before it was SIGKILLed are counted apart', () => {
     const d = delivered({ a: [0, 1, 2] }, { a: [0] }, { a: [1000, 9000, 20_000] });
     const c = analyse(d, [], 6000, [10_000], 6000);
-    expect(c).toMatchObject({ lost: 2, lostInBrokerSaveWindow: 1 });
+    expect(c).toMatchObject({ lost: 2, lostInBrokerSaveWindow: 1, lostAckedAroundKillMs: [-1000, 10_000] });
   });
 
   test('stops over the budget or not finished cleanly are slow; unfinished ones are counted too', () => {
