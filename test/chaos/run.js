@@ -4,7 +4,7 @@
 // the suite's own Kafka and Mosquitto, prints one line per row, writes test/chaos/results/<profile>.json, and with
 // --docs rewrites the table in docs/reliability.md from it.
 //
-//   node test/chaos/run.js [--profile long|short] [--only <row id>] [--docs]
+//   node test/chaos/run.js [--profile long|short] [--only <row id>] [--out <file>] [--docs]
 //   node test/chaos/run.js --docs-from test/chaos/results/long.json    (only regenerate the table)
 //
 // The harness is TypeScript; it is compiled on the fly with the project's own TypeScript (no extra tool).
@@ -65,7 +65,7 @@ async function main() {
     process.env.FERRY_SCHEMA_REGISTRY_URL,
   );
   const run = { profile, machine: machine(), started: new Date().toISOString(), results: [] };
-  const file = path.join(__dirname, 'results', `${profile}.json`);
+  const file = arg('--out') || path.join(__dirname, 'results', `${profile}${only ? `-${only}` : ''}.json`);
   const stop = () => {
     brokers.close().finally(() => process.exit(130));
   };

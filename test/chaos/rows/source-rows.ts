@@ -69,6 +69,7 @@ export const mosquittoRestart: RowSpec = {
       await sleep(p.outageMs);
       await mqtt.up();
       await mustRun(s, 1);
+      await s.resumed('Mosquitto returned');
     }
     await s.flowFor(p.ratePerSecond * 2, 180_000);
   },
@@ -87,6 +88,7 @@ export const kafkaRestart: RowSpec = {
     await sleep(p.outageMs);
     await kafka.up();
     await mustRun(s, 1);
+    await s.resumed('Kafka returned');
     await s.flowFor(p.ratePerSecond * 2, 240_000);
   },
 };
