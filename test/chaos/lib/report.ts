@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { paramText, type RowResult } from './verdict';
+import { aroundText, paramText, type RowResult } from './verdict';
 
 const START = '<!-- chaos-table:start -->';
 const END = '<!-- chaos-table:end -->';
@@ -8,7 +8,9 @@ function cell(r: RowResult): string[] {
   const c = r.counts;
   const params = paramText(r.params);
   if (!c) return [r.row, params, '–', '–', '–', '–', '–', '–', `error: ${r.error ?? ''}`.replace(/\|/g, '\\|')];
-  const lost = c.lostInBrokerSaveWindow ? `${c.lost} (${c.lostInBrokerSaveWindow} broker)` : String(c.lost);
+  const lost = c.lostAckedAroundKillMs
+    ? `${c.lost} (acked ${aroundText(c.lostAckedAroundKillMs)} from a broker kill; ${c.lostInBrokerSaveWindow} in its save window)`
+    : String(c.lost);
   return [
     r.row,
     params,

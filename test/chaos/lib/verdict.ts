@@ -133,8 +133,8 @@ export function line(r: RowResult): string {
   const head = `[chaos] ${r.row} ${paramText(r.params)}`;
   if (!r.counts) return `${head}: ERROR ${r.error ?? ''} (${r.seconds} s)`;
   const c = r.counts;
-  const lost = c.lostInBrokerSaveWindow
-    ? `${c.lost} (${c.lostInBrokerSaveWindow} in the broker's save window)`
+  const lost = c.lostAckedAroundKillMs
+    ? `${c.lost} (${c.lostInBrokerSaveWindow} in the broker's save window; acked ${aroundText(c.lostAckedAroundKillMs)} around a broker kill)`
     : `${c.lost}`;
   return (
     `${head}: acked ${c.acked}/${c.sent}, read ${c.read} (${c.distinct} distinct), lost ${lost}, ` +
@@ -142,4 +142,10 @@ export function line(r: RowResult): string {
     `stops ${c.stops} max ${c.maxStopMs ?? '-'} ms slow ${c.slowStops} unfinished ${c.unfinishedStops}` +
     `${r.notes.length ? `; ${r.notes.join('; ')}` : ''}${r.error ? `; ERROR ${r.error}` : ''} (${r.seconds} s)`
   );
+}
+
+/** "-1.2..+0.1 s": when lost messages were acknowledged, relative to a broker kill. */
+export function aroundText([a, b]: [number, number]): string {
+  const f = (ms: number): string => `${ms >= 0 ? '+' : ''}${(ms / 1000).toFixed(1)}`;
+  return a === b ? `${f(a)} s` : `${f(a)}..${f(b)} s`;
 }
