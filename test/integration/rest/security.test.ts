@@ -1,88 +1,23 @@
 /**
  * REST security on real `ferry worker` processes against the real local stack: authentication (Basic with bcrypt and
  * scrypt hashes, bearer tokens), /health left open, request guards (media type, body size, Host), forwarding between
- * two authenticated workers, HTTPS with a CA generated here and required client certificates, and the loopback
- * default bind.
+ * two authenticated workers, and the loopback default bind. HTTPS is in https.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { hashPasswordScrypt } from '../../../runtime/rest/passwords';
-import { eventually, freePort, freshCluster, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
+import { basic, bearer, call, counterConfig, json, taskRunningOn } from './security-calls';
+import { freshCluster, startWorker, uniqueId, type WorkerHandle } from '../../helpers';
 
 jest.setTimeout(300_000);
 
 const FERRY_BIN = path.join(__dirname, '..', '..', '..', 'bin', 'ferry.js');
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 const OPERATOR_TOKEN = `op-${randomBytes(12).toString('hex')}`;
 const INTERNAL_TOKEN = `int-${randomBytes(12).toString('hex')}`;
-
-interface Answer {
-  status: number;
-  headers: IncomingMessage['headers'];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
-  body: any;
-}
-
-interface CallOptions {
-  headers?: Record<string, string>;
-  body?: string;
-  /** HTTPS: the CA to trust and, optionally, a client certificate. */
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
-}
-
-/** One request with full control of the headers (fetch cannot set Host or present a client certificate). */
-function call(url: string, method: string, p: string, opts: CallOptions = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const onResponse = (res: IncomingMessage): void => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let body: unknown = text;
-        try {
-          body = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          /* not JSON: keep the text */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-      });
-    };
-    const options = { method, headers: opts.headers ?? {} };
-    const req = opts.tls
-      ? httpsRequest(`${url}${p}`, { ...options, ...opts.tls }, onResponse)
-      : httpRequest(`${url}${p}`, options, onResponse);
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
-const basic = (user: string, password: string): Record<string, string> => ({
-  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-});
-const json = (auth: Record<string, string>): Record<string, string> => ({
-  ...auth,
-  'Content-Type': 'application/json',
-});
-
-function counterConfig(topic: string, tasks: number): Record<string, string> {
-  return {
-    'connector.class': 'CounterSource',
-    'tasks.max': String(tasks),
-    'counter.tasks': String(tasks),
-    'counter.topic': topic,
-    'counter.batch': '1',
-    'counter.interval.ms': '200',
-    'key.converter': STRING,
-    'value.converter': STRING,
-  };
-}
 
 describe('REST security on a real worker', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-rest-security-'));
@@ -224,22 +159,7 @@ describe('REST security on a real worker', () => {
         body: JSON.stringify({ name, config: counterConfig(uniqueId('t'), 2) }),
       });
       expect(created.status).toBe(201);
-      const idOf = (w: WorkerHandle): string => `127.0.0.1:${w.port}`;
-      // Wait until each worker runs one of the two tasks, so that one of them is elsewhere from a's point of view.
-      let seen: unknown;
-      const onB = await eventually(
-        async () => {
-          const s = await call(a.url, 'GET', `/connectors/${name}/status`, { headers: bearer(OPERATOR_TOKEN) });
-          seen = s.body;
-          const tasks = (s.body?.tasks ?? []) as { id: number; state: string; worker_id: string }[];
-          const running = tasks.filter((t) => t.state === 'RUNNING');
-          if (running.length !== 2 || new Set(running.map((t) => t.worker_id)).size !== 2) return undefined;
-          return running.find((t) => t.worker_id === idOf(b));
-        },
-        { what: 'one task RUNNING on each worker', timeoutMs: 120_000 },
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; last status: ${JSON.stringify(seen)}`);
-      });
+      const onB = await taskRunningOn(a, b, name, { headers: bearer(OPERATOR_TOKEN) });
       const anonymous = await call(a.url, 'POST', `/connectors/${name}/tasks/${onB.id}/restart`);
       expect(anonymous.status).toBe(401);
       const restarted = await call(a.url, 'POST', `/connectors/${name}/tasks/${onB.id}/restart`, {
@@ -249,95 +169,6 @@ describe('REST security on a real worker', () => {
       expect({ status: restarted.status, body: restarted.body as unknown }).toEqual({ status: 204, body: undefined });
       for (const w of workers) expect(w.output()).not.toContain(INTERNAL_TOKEN);
       await call(a.url, 'DELETE', `/connectors/${name}`, { headers: bearer(OPERATOR_TOKEN) });
-    });
-  });
-
-  describe('HTTPS with a generated CA and required client certificates', () => {
-    const pki = path.join(dir, 'pki');
-    const file = (n: string): string => path.join(pki, n);
-    const openssl = (...args: string[]): void => {
-      execFileSync('openssl', args, { stdio: 'pipe' });
-    };
-    let w: WorkerHandle;
-    let url: string;
-    const ca = (): Buffer => readFileSync(file('ca.pem'));
-    const clientCert = (): { ca: Buffer; cert: Buffer; key: Buffer } => ({
-      ca: ca(),
-      cert: readFileSync(file('client.pem')),
-      key: readFileSync(file('client.key')),
-    });
-
-    beforeAll(async () => {
-      execFileSync('mkdir', ['-p', pki]);
-      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-      openssl(
-        'req',
-        '-x509',
-        ...ec,
-        '-keyout',
-        file('ca.key'),
-        '-out',
-        file('ca.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=ferry-test-ca',
-      );
-      writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-      for (const [n, ext] of [
-        ['server', ['-extfile', file('server.ext')]],
-        ['client', []],
-      ] as const) {
-        openssl('req', ...ec, '-keyout', file(`${n}.key`), '-out', file(`${n}.csr`), '-subj', `/CN=ferry-test-${n}`);
-        openssl(
-          'x509',
-          '-req',
-          '-in',
-          file(`${n}.csr`),
-          '-CA',
-          file('ca.pem'),
-          '-CAkey',
-          file('ca.key'),
-          '-set_serial',
-          n === 'server' ? '2' : '3',
-          '-days',
-          '1',
-          '-out',
-          file(`${n}.pem`),
-          ...ext,
-        );
-      }
-      const port = await freePort();
-      url = `https://127.0.0.1:${port}`;
-      w = await startWorker(freshCluster('rest-tls'), {
-        port,
-        waitHealthy: false,
-        env: {
-          FERRY_REST_SSL_KEY_FILE: file('server.key'),
-          FERRY_REST_SSL_CERT_FILE: file('server.pem'),
-          FERRY_REST_SSL_CA_FILE: file('ca.pem'),
-          FERRY_REST_SSL_CLIENT_AUTHENTICATION: 'required',
-        },
-      });
-      await eventually(async () => (await call(url, 'GET', '/health', { tls: clientCert() })).status === 200, {
-        what: `the HTTPS worker healthy; its output:\n${w.output().slice(-2000)}`,
-        timeoutMs: 90_000,
-      });
-    });
-    afterAll(() => w.stop());
-
-    it('serves the API over HTTPS to a client whose certificate chains to the CA', async () => {
-      const r = await call(url, 'GET', '/connectors', { tls: clientCert() });
-      expect({ status: r.status, body: r.body as unknown }).toEqual({ status: 200, body: [] });
-      expect(w.output()).toMatch(/"url":"https:\/\/127\.0\.0\.1:\d+"/);
-    });
-
-    it('refuses a client without a certificate in the handshake, and plain HTTP', async () => {
-      await expect(call(url, 'GET', '/connectors', { tls: { ca: ca() } })).rejects.toThrow();
-      await expect(call(url, 'GET', '/health', { tls: { ca: ca() } })).rejects.toThrow();
-      const plain = await call(url.replace('https:', 'http:'), 'GET', '/connectors').catch((err: Error) => err);
-      // Node's TLS server drops the connection or answers 400: either way, no API over plain HTTP.
-      expect(plain instanceof Error ? 'refused' : plain.status).not.toBe(200);
     });
   });
 
