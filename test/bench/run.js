@@ -12,6 +12,7 @@ const { publishOnce } = require('./lib/mqtt-sub');
 const { notBuiltReason, STUB } = require('./lib/ferry');
 const baselines = require('./scenarios/baselines');
 const ferry = require('./scenarios/ferry');
+const { failover } = require('./scenarios/failover');
 const report = require('./lib/report');
 const { summarize } = require('./lib/profile');
 
@@ -143,7 +144,7 @@ function plan(s) {
       group: 'ferry',
       kind: 'failover',
       estimateMs: s.failoverTimeoutMs + 60000,
-      run: (c) => ferry.failover(c),
+      run: (c) => failover(c),
     },
   ];
 }

@@ -4,7 +4,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, RESULTS_DIR, spawnOwned, sleep, poll, freePort, cpuSeconds, memoryMb } = require('./common');
+const { ROOT, RESULTS_DIR, spawnOwned, sleep, poll, freePort } = require('./common');
+const { cpuSeconds, memoryMb } = require('./proc');
 
 const MAIN = path.join(ROOT, 'dist', 'runtime', 'main.js');
 // BENCH_FERRY_BIN replaces the worker only to check the harness itself (test/bench/stub-worker.js).

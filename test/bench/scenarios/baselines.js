@@ -6,7 +6,7 @@ const { startRole, drive, awaitProbe, Tracker } = require('../lib/flow');
 const { Subscriber } = require('../lib/mqtt-sub');
 const { createTopic, TopicReader } = require('../lib/kafka');
 const { round } = require('../lib/tracker');
-const { cpuSnapshot, cpuSplit } = require('../lib/common');
+const { cpuSnapshot, cpuSplit } = require('../lib/proc');
 
 /** CPU seconds per 100k messages, or null. */
 function per100k(cpuSeconds, messages) {
