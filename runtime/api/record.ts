@@ -60,6 +60,9 @@ export interface SinkRecord extends ConnectRecord {
   readonly rawHeaders?: readonly { readonly key: string; readonly value: Buffer | null }[];
   /** The topic the record was read from, whatever a transform made of `topic` (Connect's originalTopic()). */
   readonly originalTopic?: string;
+  /** The partition and offset the record was read from, whatever a transform set (Connect's originalKafka…()). */
+  readonly originalKafkaPartition?: number;
+  readonly originalKafkaOffset?: number;
 }
 
 /** Returns a copy of a record with some properties replaced: records are immutable. */

@@ -185,14 +185,27 @@ export class SinkTaskRunner {
       this.deps.observeLatency?.((Date.now() - t) / 1000);
     }
     this.deps.metrics.count('acknowledged');
-    this.markDone(record.topic, record.kafkaPartition, record.kafkaOffset);
+    this.markConsumedDone(record);
   }
 
   private reject(record: SinkRecord, err: Error): void {
     this.fetchedAt.delete(record);
     this.deps.pipeline.reject(record, err).then(
-      () => this.markDone(record.topic, record.kafkaPartition, record.kafkaOffset),
+      () => this.markConsumedDone(record),
       (e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+
+  /**
+   * The ledger (and so the commit) is keyed by where the record was consumed: a transform that renamed its topic
+   * (RegexRouter, TimestampRouter) or changed its partition must not make the ack miss its entry, or nothing would
+   * ever be committed and the ledger would grow without bound.
+   */
+  private markConsumedDone(record: SinkRecord): void {
+    this.markDone(
+      record.originalTopic ?? record.topic,
+      record.originalKafkaPartition ?? record.kafkaPartition,
+      record.originalKafkaOffset ?? record.kafkaOffset,
     );
   }
 
