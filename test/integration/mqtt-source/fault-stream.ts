@@ -236,3 +236,33 @@ export function report(
       `${Math.round((Date.now() - startedAt) / 1000)} s${extra ? `; ${extra}` : ''}`,
   );
 }
+
+/** The part of a fault run that its body starts and {@link withFaultStream} cleans up. */
+export interface FaultStream {
+  /** Starts the device fleet (see {@link Publisher.start}); the run stops it however the body ends. */
+  publish: (...args: Parameters<typeof Publisher.start>) => Promise<Publisher>;
+}
+
+/**
+ * Runs a fault test's body against connector `name` on the worker `worker()` returns (the kill test replaces its
+ * worker mid-run). If the body fails, the diagnosis of the first tally is printed before the failure is rethrown.
+ * However it ends, the publisher and every tally stop and the connector is deleted, so that the next test starts clean;
+ * `stopWorker` also stops the worker.
+ */
+export async function withFaultStream(
+  run: { worker: () => WorkerHandle; name: string; tallies: [Tally, ...Tally[]]; stopWorker?: boolean },
+  body: (stream: FaultStream) => Promise<void>,
+): Promise<void> {
+  let pub: Publisher | undefined;
+  try {
+    await body({ publish: async (...args) => (pub = await Publisher.start(...args)) });
+  } catch (err) {
+    await diagnose(run.worker(), run.name, run.tallies[0], pub);
+    throw err;
+  } finally {
+    if (pub) await pub.stop().catch(() => undefined);
+    for (const tally of run.tallies) await tally.stop();
+    await rest(run.worker().url, 'DELETE', `/connectors/${run.name}`).catch(() => undefined);
+    if (run.stopWorker) await run.worker().stop();
+  }
+}

@@ -19,15 +19,14 @@ import {
 } from '../../helpers';
 import {
   DEVICES,
-  diagnose,
   PARTITIONS,
-  Publisher,
   report,
   running,
   sourceConfig,
   Tally,
   taskState,
   warmUp,
+  withFaultStream,
 } from './fault-stream';
 
 jest.setTimeout(600_000);
@@ -99,8 +98,7 @@ describe('MQTT source in a worker: bad payloads in the middle of a flowing strea
     );
     await good.start();
     await dead.start();
-    let pub: Publisher | undefined;
-    try {
+    await withFaultStream({ worker: () => worker, name, tallies: [good, dead] }, async ({ publish }) => {
       const created = await rest(worker.url, 'POST', '/connectors', {
         name,
         config: sourceConfig(root, topic, registry, mqttUrl, {
@@ -117,8 +115,8 @@ describe('MQTT source in a worker: bad payloads in the middle of a flowing strea
       // A warm-up that fits the value schema, so it reaches the good topic rather than the dead-letter queue.
       await warmUp(mqttUrl, root, good, JSON.stringify({ deviceId: 'warm', seq: -1, temp: 0 }));
 
-      pub = await Publisher.start(mqttUrl, root, 250, payload, N);
-      await eventually(() => pub!.sent === N, { what: `${N} published`, timeoutMs: 120_000 });
+      const pub = await publish(mqttUrl, root, 250, payload, N);
+      await eventually(() => pub.sent === N, { what: `${N} published`, timeoutMs: 120_000 });
       await pub.stop();
       const bad = new Set([...notJson, ...noDevice]);
       const goodSeqs = [...pub.acked].filter((s) => !bad.has(s));
@@ -136,14 +134,6 @@ describe('MQTT source in a worker: bad payloads in the middle of a flowing strea
       for (const s of notJson) expect(reasons.get(s)).toMatch(/not JSON/);
       for (const s of noDevice) expect(reasons.get(s)).toMatch(/deviceId is required/);
       expect(await taskState(worker, name)).toBe('RUNNING');
-    } catch (err) {
-      await diagnose(worker, name, good, pub);
-      throw err;
-    } finally {
-      if (pub) await pub.stop().catch(() => undefined);
-      await good.stop();
-      await dead.stop();
-      await rest(worker.url, 'DELETE', `/connectors/${name}`).catch(() => undefined);
-    }
+    });
   });
 });

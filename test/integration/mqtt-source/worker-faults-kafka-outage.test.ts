@@ -15,10 +15,8 @@ import {
   type WorkerHandle,
 } from '../../helpers';
 import {
-  diagnose,
   envelopeSeq,
   PARTITIONS,
-  Publisher,
   report,
   running,
   sourceConfig,
@@ -26,6 +24,7 @@ import {
   taskMetric,
   taskState,
   warmUp,
+  withFaultStream,
   WINDOW,
 } from './fault-stream';
 
@@ -56,8 +55,7 @@ describe('MQTT source in a worker when Kafka stops for 20 s mid-stream', () => {
     const sr = new SchemaRegistry({ host: registry });
     const tally = new Tally(svc.url, topic, envelopeSeq(sr));
     await tally.start();
-    let pub: Publisher | undefined;
-    try {
+    await withFaultStream({ worker: () => worker, name, tallies: [tally] }, async ({ publish }) => {
       const created = await rest(worker.url, 'POST', '/connectors', {
         name,
         config: sourceConfig(root, topic, registry, mqttUrl, { 'mqtt.max.in.flight': String(WINDOW) }),
@@ -66,7 +64,7 @@ describe('MQTT source in a worker when Kafka stops for 20 s mid-stream', () => {
       await running(worker, name);
       await warmUp(mqttUrl, root, tally);
 
-      pub = await Publisher.start(mqttUrl, root, 250);
+      const pub = await publish(mqttUrl, root, 250);
       await eventually(() => tally.distinct >= 1000, { what: '1,000 records before the outage', timeoutMs: 120_000 });
       await svc.down();
       const atDown = { sent: pub.sent, received: await taskMetric(worker, 'ferry_task_received_total', name) };
@@ -103,13 +101,6 @@ describe('MQTT source in a worker when Kafka stops for 20 s mid-stream', () => {
       expect(tally.missing(acked)).toEqual([]);
       expect(tally.distinct).toBe(pub.sent);
       expect(await taskState(worker, name)).toBe('RUNNING');
-    } catch (err) {
-      await diagnose(worker, name, tally, pub);
-      throw err;
-    } finally {
-      if (pub) await pub.stop().catch(() => undefined);
-      await tally.stop();
-      await rest(worker.url, 'DELETE', `/connectors/${name}`).catch(() => undefined);
-    }
+    });
   });
 });

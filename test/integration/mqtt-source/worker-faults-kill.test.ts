@@ -15,17 +15,16 @@ import {
   type WorkerHandle,
 } from '../../helpers';
 import {
-  diagnose,
   envelopeSeq,
   KILL_WINDOW,
   PARTITIONS,
-  Publisher,
   report,
   running,
   sourceConfig,
   Tally,
   taskState,
   warmUp,
+  withFaultStream,
 } from './fault-stream';
 
 jest.setTimeout(600_000);
@@ -51,10 +50,9 @@ describe('MQTT source in a worker killed with SIGKILL while devices keep publish
       const started = await startFreshWorker('faultskill');
       let w = started.w;
       workers.push(w);
-      let pub: Publisher | undefined;
       const kills: string[] = [];
       const publishedWhileDown: number[] = [];
-      try {
+      await withFaultStream({ worker: () => w, name, tallies: [tally], stopWorker: true }, async ({ publish }) => {
         const created = await rest(w.url, 'POST', '/connectors', {
           name,
           config: sourceConfig(root, topic, registry, mqttUrl, {
@@ -66,7 +64,7 @@ describe('MQTT source in a worker killed with SIGKILL while devices keep publish
         await running(w, name);
         await warmUp(mqttUrl, root, tally);
 
-        pub = await Publisher.start(mqttUrl, root, 250);
+        const pub = await publish(mqttUrl, root, 250);
         for (let k = 1; k <= 3; k++) {
           // Kill only once this worker has written records published after it started: it is mid-stream.
           const from = pub.sent;
@@ -104,15 +102,7 @@ describe('MQTT source in a worker killed with SIGKILL while devices keep publish
         // (plus one, should a rebalance have restarted the task once). More means a session was redelivered whole.
         expect(tally.duplicates().copies).toBeLessThanOrEqual((kills.length + 1) * KILL_WINDOW);
         expect(await taskState(w, name)).toBe('RUNNING');
-      } catch (err) {
-        await diagnose(w, name, tally, pub);
-        throw err;
-      } finally {
-        if (pub) await pub.stop().catch(() => undefined);
-        await tally.stop();
-        await rest(w.url, 'DELETE', `/connectors/${name}`).catch(() => undefined);
-        await w.stop();
-      }
+      });
     },
   );
 });
