@@ -326,10 +326,21 @@ export class SinkTaskRunner {
       return;
     }
     this.running = false;
-    await this.loop?.catch(() => undefined);
+    // The loop can be inside put() waiting for window room that never comes (broker down, PUBACKs withheld): the
+    // whole drain shares one deadline, and past it the task's signal releases put() so the stop always finishes.
+    const deadline = Date.now() + timeoutMs;
+    const loop = this.loop;
     this.loop = undefined;
+    if (loop && !(await settlesWithin(loop, timeoutMs))) {
+      this.deps.logger.warn(
+        { timeoutMs },
+        'sink did not finish handing records to the task in time; unacknowledged records will be read again',
+      );
+      this.abort.abort();
+      await settlesWithin(loop, 1000);
+    }
     const flushAbort = new AbortController();
-    const timer = setTimeout(() => flushAbort.abort(), timeoutMs);
+    const timer = setTimeout(() => flushAbort.abort(), Math.max(0, deadline - Date.now()));
     try {
       await this.task.flush(flushAbort.signal);
     } catch (err) {
@@ -346,6 +357,23 @@ export class SinkTaskRunner {
     await this.task.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sink task stop failed'));
     await this.deps.pipeline.close().catch(() => undefined);
     await new Promise<void>((r) => this.consumer.disconnect(() => r()));
+  }
+}
+
+/** Whether the promise settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
