@@ -66,11 +66,13 @@ export interface SessionEvents {
   connectionError: [err: Error];
   /** Acks written to the broker (count). */
   acknowledged: [count: number];
-  /** The broker answered our SUBSCRIBE (sent when a connection found no session); refusals are also reported below. */
+  /** The broker accepted our SUBSCRIBE (see suback.ts for what it may downgrade); a refusal fails the session. */
   subscribed: [info: { topics: string[] }];
   /** A subscription the broker refused (SUBACK failure code). */
   subscribeFailed: [info: { topic: string; code: number }];
-  /** The session cannot work with these options (a packet that cannot be encoded); it has stopped. */
+  /** A subscription granted at a lower QoS than asked; QoS 0 for an acknowledged one also fails the session. */
+  subscriptionDowngraded: [info: { topic: string; asked: number; granted: number }];
+  /** The session cannot go on (a packet that cannot be encoded, a refused or QoS 0 subscription); it has stopped. */
   failed: [err: Error];
 }
 

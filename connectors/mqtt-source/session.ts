@@ -39,6 +39,7 @@ import {
   subscribePacket,
   oversizedStandIn,
 } from './packets';
+import { describeSuback } from './suback';
 import type { Complete, MessageHandler, SessionEvents, SessionOptions, SessionState } from './session-types';
 
 export class SubscriberSession extends EventEmitter<SessionEvents> {
@@ -235,14 +236,12 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   }
 
   private onSuback(packet: ISubackPacket): void {
-    const ok: string[] = [];
-    packet.granted.forEach((g, i) => {
-      const code = typeof g === 'number' ? g : 0;
-      const topic = this.opts.subscriptions[i]?.topic ?? '?';
-      if (code >= 0x80) this.emit('subscribeFailed', { topic, code });
-      else ok.push(topic);
-    });
-    this.emit('subscribed', { topics: ok });
+    const r = describeSuback(this.opts.subscriptions, packet.granted, this.opts.protocolVersion);
+    for (const refused of r.refused) this.emit('subscribeFailed', refused);
+    for (const d of r.downgraded) this.emit('subscriptionDowngraded', d);
+    // Refused or unacknowledged delivery: going on RUNNING would lose data silently (see suback.ts).
+    if (r.failure) this.giveUp(r.failure);
+    else this.emit('subscribed', { topics: r.granted.map((g) => g.topic) });
   }
 
   /**

@@ -104,6 +104,10 @@ export class MqttSourceTask implements SourceTask {
       log.error({ topic, code }, 'the broker refused a subscription');
       ctx.metrics.count('subscribe_errors');
     });
+    session.on('subscriptionDowngraded', ({ topic, asked, granted }) => {
+      log.warn({ topic, asked, granted }, 'the broker granted a lower QoS than asked');
+      ctx.metrics.count('subscribe_downgrades');
+    });
     session.on('failed', (err) => {
       log.error({ err: err.message, clientId }, 'the MQTT session cannot go on');
       ctx.fail(new TaskFailedError(err.message, { cause: err }));

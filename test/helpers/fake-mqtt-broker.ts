@@ -20,6 +20,8 @@ export class FakeMqttBroker {
   connects = 0;
   /** CONNACK reason (MQTT 5) or return (3.1.1) code to answer with; 0 accepts the client. */
   connackCode = 0;
+  /** SUBACK codes to answer with (a granted QoS or a ≥0x80 refusal per filter); unset grants what was asked. */
+  subackCodes: number[] | undefined;
   port = 0;
 
   private server: Server | undefined;
@@ -88,7 +90,11 @@ export class FakeMqttBroker {
           );
           break;
         case 'subscribe':
-          this.send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+          this.send({
+            cmd: 'suback',
+            messageId: packet.messageId,
+            granted: this.subackCodes ?? packet.subscriptions.map((s) => s.qos),
+          });
           break;
         case 'publish':
           this.publishes.push(packet);
