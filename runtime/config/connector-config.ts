@@ -3,6 +3,7 @@ import type { ConfigIssue, ConfigProperty, ConfigValues, ConnectorPlugin, RawCon
 import { schemaReader } from '../converters';
 import { ajv } from './ajv';
 import { issueMessage } from './messages';
+import { producerGuaranteeIssues } from './producer-guarantees';
 import { secretKeys } from './secrets';
 
 export const COMMON_GROUP = 'Common';
@@ -183,6 +184,8 @@ function commonChecks(plugin: ConnectorPlugin, values: Record<string, unknown>, 
       pushUnique(issues, { key: 'name', message: 'Connector name must not contain ISO control characters' });
     }
   }
+  // Source records and every connector's dead letters go through the worker's idempotent producer.
+  for (const issue of producerGuaranteeIssues(values, 'producer.override.')) pushUnique(issues, issue);
   if (plugin.type === 'sink') {
     const topics = Array.isArray(values.topics) ? values.topics : [];
     const regex = typeof values['topics.regex'] === 'string' ? values['topics.regex'] : '';

@@ -6,6 +6,7 @@ import { prepareValues } from './connector-config';
 import { type KafkaClientSettings, parseKafkaClientSettings } from './kafka-clients';
 import type { ConnectorLimits } from './limits';
 import { issueMessage } from './messages';
+import { producerGuaranteeIssues } from './producer-guarantees';
 import { looksSecret } from './secrets';
 
 /** The worker's settings, resolved: defaults applied, numbers parsed, converter defaults filled in. */
@@ -196,6 +197,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
   // A key the schema refused already gets no second, derived message.
   const flagged = new Set(issues.map((i) => i.key));
   issues.push(...kafkaClients.issues.filter((i) => !flagged.has(i.key)));
+  issues.push(...producerGuaranteeIssues(data, 'producer.').filter((i) => !flagged.has(i.key)));
   if (issues.length > 0) throw new ConfigError(issues, 'Invalid worker configuration');
 
   const overrides = (prefix: string): Record<string, string> => {

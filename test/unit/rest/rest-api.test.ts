@@ -171,6 +171,26 @@ describe('REST API', () => {
       expect(r.text).not.toContain('hunter2');
     });
 
+    it('validate names a producer override that would break the delivery guarantee', async () => {
+      const r = await h.call('PUT', '/connector-plugins/CounterSourceConnector/config/validate', {
+        'connector.class': 'CounterSourceConnector',
+        name: 'v',
+        topic: 't',
+        'producer.override.acks': '1',
+      });
+      expect(r.status).toBe(200);
+      const body = r.body as { error_count: number; configs: { value: { name: string; errors: string[] } }[] };
+      expect(body.error_count).toBe(1);
+      const acks = body.configs.find((c) => c.value.name === 'producer.override.acks');
+      expect(acks?.value.errors).toEqual([expect.stringMatching(/^must be all \(or -1\)/)]);
+      const create = await h.call('POST', '/connectors', {
+        name: 'weak-acks',
+        config: { 'connector.class': 'CounterSourceConnector', topic: 't', 'producer.override.acks': '1' },
+      });
+      expect(create.status).toBe(400);
+      expect((create.body as { message: string }).message).toMatch(/producer\.override\.acks: must be all/);
+    });
+
     it('validate: 400 for an unknown plugin, a class mismatch or a malformed body', async () => {
       const unknown = await h.call('PUT', '/connector-plugins/Nope/config/validate', { name: 'v' });
       expect(unknown.status).toBe(400);
