@@ -17,6 +17,8 @@ import { renderRecord, type PublishMessage } from './render';
 const FATAL_CONNACK_CODES = new Set([1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c]);
 /** PUBACK/PUBREC reason codes meaning "not now" rather than "never": the record goes to the error policy as retriable. */
 const TRANSIENT_PUBLISH_CODES = new Set([0x83, 0x89, 0x96, 0x97]);
+/** A PUBACK/PUBREC success code: accepted, but no subscription matched the topic. */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
 const RETRY_BASE_MS = 200;
 const RETRY_MAX_MS = 10_000;
 
@@ -88,6 +90,12 @@ export class MqttSinkTask implements SinkTask {
       this.log?.warn({ clientId, inFlight: this.inFlight }, 'MQTT connection lost; consumption paused');
     });
     client.on('error', (err) => this.log?.warn({ clientId, err: err.message }, 'MQTT client error'));
+    client.on('packetreceive', (packet) => {
+      // 0x10 "no matching subscribers": the broker accepted the message (it stays delivered), but nobody got it; the
+      // publish callback cannot tell it from success, so it is counted where the ack is read.
+      const ack = packet.cmd === 'puback' || packet.cmd === 'pubrec';
+      if (ack && packet.reasonCode === NO_MATCHING_SUBSCRIBERS) ctx.metrics.count('no_subscribers');
+    });
 
     try {
       await this.firstConnect(client, connection.connectTimeoutMs, ctx.signal);

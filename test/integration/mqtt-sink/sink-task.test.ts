@@ -256,6 +256,35 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
     expect((err as RecordError).retriable).toBe(false);
   });
 
+  it.each([1, 2])(
+    'counts a QoS %i PUBACK/PUBREC with reason 0x10 (no matching subscribers) and still acks the record',
+    async (qos) => {
+      const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x', 'mqtt.qos': qos };
+      const h = new SinkHarness(uniqueId('sinknosub'), values);
+      task = new MqttSinkTask();
+      await task.start(h);
+      await task.put([0, 1].map((offset) => sinkRecord({ offset, value: offset })));
+      await eventually(() => broker.publishes.length === 2, { what: 'two publishes' });
+      for (const [i, reasonCode] of [0x10, 0].entries()) {
+        const messageId = broker.publishes[i]?.messageId ?? 0;
+        if (qos === 1) {
+          broker.send({ cmd: 'puback', messageId, reasonCode });
+          continue;
+        }
+        broker.send({ cmd: 'pubrec', messageId, reasonCode });
+        await eventually(() => broker.packets.some((p) => p.cmd === 'pubrel' && p.messageId === messageId), {
+          what: `the PUBREL of ${messageId}`,
+        });
+        broker.send({ cmd: 'pubcomp', messageId, reasonCode: 0 });
+      }
+      await task.flush(AbortSignal.timeout(10_000));
+      expect([...h.acks.keys()]).toEqual(['orders/0/0', 'orders/0/1']);
+      expect(h.rejects.size).toBe(0);
+      expect(h.counters.get('no_subscribers')).toBe(1);
+      expect(h.counters.get('published')).toBe(2);
+    },
+  );
+
   it('resends what was in flight when the connection drops and acks each record once', async () => {
     const values = {
       'mqtt.server.uri': broker.url,
