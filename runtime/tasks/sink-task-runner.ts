@@ -34,6 +34,11 @@ export interface SinkRunnerDeps {
   observeLatency?(seconds: number): void;
   onTopicUsed(topic: string): void;
   onFailure(err: Error): void;
+  /** Builds the consumer from its settings; unset: a real librdkafka consumer. Tests pass a fake. */
+  readonly createConsumer?: (
+    conf: Kafka.ConsumerGlobalConfig,
+    topicConf: Kafka.ConsumerTopicConfig,
+  ) => Kafka.KafkaConsumer;
 }
 
 const BATCH = 500;
@@ -65,7 +70,8 @@ export class SinkTaskRunner {
 
   constructor(private readonly deps: SinkRunnerDeps) {
     this.task = deps.plugin.createTask();
-    this.consumer = new Kafka.KafkaConsumer(
+    const createConsumer = deps.createConsumer ?? ((conf, topicConf) => new Kafka.KafkaConsumer(conf, topicConf));
+    this.consumer = createConsumer(
       {
         ...deps.consumerConf,
         'group.id': deps.groupId,
