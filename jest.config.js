@@ -16,6 +16,7 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.js',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
       slowTestThreshold: 60,
     },
   ],

@@ -7,6 +7,7 @@ const avro = require('avsc');
 const { SchemaRegistry, SchemaType } = require('@kafkajs/confluent-schema-registry');
 const { SCHEMA_FILE } = require('./payload');
 const { withTimeout } = require('./common');
+const { listTopics, deleteTopicsNamed } = require('../../helpers/topic-cleanup');
 
 function schemaText() {
   return fs.readFileSync(SCHEMA_FILE, 'utf8');
@@ -32,27 +33,8 @@ async function createTopic(bootstrap, topic, partitions) {
  * up run after run, and a broker holding thousands of partitions is slower and jitterier for every later run.
  */
 async function deleteTopics(bootstrap, prefix) {
-  const client = new Kafka.Producer({ 'bootstrap.servers': bootstrap, 'client.id': 'ferry-bench-cleanup' });
-  let names = [];
-  try {
-    await new Promise((resolve, reject) =>
-      client.connect({ timeout: 15000 }, (err) => (err ? reject(err) : resolve())),
-    );
-    const md = await new Promise((resolve, reject) =>
-      client.getMetadata({ allTopics: true, timeout: 15000 }, (err, m) => (err ? reject(err) : resolve(m))),
-    );
-    names = md.topics.map((t) => t.name).filter((n) => n.startsWith(prefix));
-  } finally {
-    await new Promise((resolve) => client.disconnect(() => resolve()));
-  }
-  if (names.length === 0) return 0;
-  const admin = Kafka.AdminClient.create({ 'bootstrap.servers': bootstrap, 'client.id': 'ferry-bench-admin' });
-  try {
-    for (const topic of names) await new Promise((resolve) => admin.deleteTopic(topic, 15000, () => resolve())); // best effort
-  } finally {
-    admin.disconnect();
-  }
-  return names.length;
+  const names = (await listTopics(bootstrap)).filter((n) => n.startsWith(prefix));
+  return deleteTopicsNamed(bootstrap, names);
 }
 
 /** Registers the telemetry schema under `<topic>-value`; returns the schema id. */
