@@ -11,6 +11,7 @@ import {
 } from '../../runtime/api';
 import { attachReconnectBackoff, backoffDelayMs, clientIdOfTask, mqttClientOptions } from '../mqtt-common';
 import { parseSinkSettings, type SinkSettings } from './config';
+import { OrderedRetries } from './ordered-retries';
 import { renderRecord, type PublishMessage } from './render';
 
 /** CONNACK reason codes that no retry will fix (3.1.1 codes 1–5, MQTT 5 codes 0x80 and up). */
@@ -24,6 +25,16 @@ const RETRY_MAX_MS = 10_000;
 
 type State = 'NEW' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
+interface Pending {
+  readonly record: SinkRecord;
+  readonly message: PublishMessage;
+}
+
+/** Retries and the records held behind them are queued per Kafka partition, whose order they keep. */
+function partitionOf(record: SinkRecord): string {
+  return `${record.topic}/${record.kafkaPartition}`;
+}
+
 /**
  * Publishes Kafka records to MQTT. A record is acknowledged to the runtime (whose ledger then lets its offset be
  * committed) only once the broker has it: PUBACK for QoS 1, PUBCOMP for QoS 2, written to the socket for QoS 0.
@@ -35,7 +46,8 @@ type State = 'NEW' | 'RUNNING' | 'STOPPING' | 'STOPPED';
  *   broker really accepted it, and each record is acknowledged exactly once.
  * - A record that cannot be rendered, or that the broker refuses (reason code ≥ 0x80), is rejected to the error
  *   policy; `put` never throws for one record.
- * - Order: records are published in the order given, so per-partition order holds on the connection.
+ * - Order: records are published in the order given, so per-partition order holds on the connection; a failed
+ *   publish is retried ahead of the partition's later records, which wait behind it ({@link OrderedRetries}).
  */
 export class MqttSinkTask implements SinkTask {
   private ctx: SinkTaskContext | undefined;
@@ -53,7 +65,10 @@ export class MqttSinkTask implements SinkTask {
   private connectedOnce = false;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  private retryTimers = new Set<NodeJS.Timeout>();
+  private readonly retries = new OrderedRetries<Pending>({
+    send: (p, attempt) => this.publish(p.record, p.message, attempt, true),
+    delayMs: (attempt) => backoffDelayMs(attempt - 1, RETRY_BASE_MS, RETRY_MAX_MS),
+  });
 
   async start(ctx: SinkTaskContext): Promise<void> {
     if (this.state !== 'NEW') throw new TaskFailedError('an MQTT sink task can only be started once');
@@ -164,51 +179,54 @@ export class MqttSinkTask implements SinkTask {
       }
       if (this.inFlight >= settings.maxInFlight) await this.waitForRoom();
       if (this.state !== 'RUNNING' || ctx.signal.aborted) return;
-      this.publish(record, message, 0);
+      const partition = partitionOf(record);
+      if (this.retries.holds(partition)) {
+        // Behind a retry of its partition: it takes its window slot now and goes out after the retry got through.
+        this.inFlight++;
+        this.retries.add(partition, { record, message }, record.kafkaOffset, 0);
+        continue;
+      }
+      this.publish(record, message, 0, false);
     }
     if (this.inFlight >= settings.maxInFlight) await this.waitForRoom();
   }
 
-  private publish(record: SinkRecord, message: PublishMessage, attempt: number): void {
+  /** `queued`: sent from the retry queue, whose window slot is already counted and which hears of the outcome. */
+  private publish(record: SinkRecord, message: PublishMessage, attempt: number, queued: boolean): void {
     const client = this.client as MqttClient;
-    this.inFlight++;
+    if (!queued) this.inFlight++;
     this.ctx?.metrics.gauge('in_flight', this.inFlight);
+    const partition = partitionOf(record);
     let called = false;
     client.publish(message.topic, message.payload, { ...message.options }, (err) => {
       // mqtt.js calls back once per publish; the guard keeps a record from being acked twice if that ever changes.
       if (called) return;
       called = true;
       if (this.state !== 'RUNNING') return; // not acked: its offset is not committed, Kafka delivers it again
+      const code = (err as { code?: unknown } | undefined)?.code;
+      if (err && !(typeof code === 'number' && code >= 0x80)) {
+        // Not the broker's verdict on this message (e.g. the socket failed under a QoS 0 write): publish it again,
+        // ahead of the partition's later records. Its window slot stays taken meanwhile so the bound holds.
+        this.log?.debug({ err: err.message, attempt }, 'publish failed; retrying');
+        if (queued) this.retries.headFailed(partition);
+        else this.retries.add(partition, { record, message }, record.kafkaOffset, attempt + 1);
+        return;
+      }
       this.inFlight--;
       if (!err) {
         this.ctx?.metrics.count('published');
         this.ackRecord(record);
-        return;
-      }
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'number' && code >= 0x80) {
-        const hex = `0x${code.toString(16)}`;
+      } else {
+        const hex = `0x${(code as number).toString(16)}`;
         this.rejectRecord(
           record,
           new RecordError(`the broker refused the publish to "${message.topic}": ${err.message} (reason code ${hex})`, {
             cause: err,
-            retriable: TRANSIENT_PUBLISH_CODES.has(code),
+            retriable: TRANSIENT_PUBLISH_CODES.has(code as number),
           }),
         );
-        return;
       }
-      // Not the broker's verdict on this message (e.g. the socket failed under a QoS 0 write): publish it again. Its
-      // window slot stays taken meanwhile so the bound holds.
-      this.inFlight++;
-      const delayMs = backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
-      this.log?.debug({ err: err.message, delayMs }, 'publish failed; retrying');
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        if (this.state !== 'RUNNING') return;
-        this.inFlight--;
-        this.publish(record, message, attempt + 1);
-      }, delayMs);
-      this.retryTimers.add(timer);
+      if (queued) this.retries.headDone(partition);
     });
   }
 
@@ -285,8 +303,7 @@ export class MqttSinkTask implements SinkTask {
   private async doStop(): Promise<void> {
     this.state = 'STOPPING';
     this.wakeAll();
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
+    this.retries.clear();
     try {
       this.detachBackoff?.();
     } catch (err) {
