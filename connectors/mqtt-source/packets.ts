@@ -40,20 +40,6 @@ export function connectPacket(o: SessionOptions): Packet {
   };
 }
 
-/**
- * SUBSCRIBE for every subscription. On MQTT 5, Retain Handling 1: the broker resends retained messages only for
- * subscriptions that did not exist yet, so subscribing a resumed session again does not repeat them.
- */
-export function subscribePacket(o: SessionOptions, messageId: number): Packet {
-  return {
-    cmd: 'subscribe',
-    messageId,
-    subscriptions: o.subscriptions.map((s) =>
-      o.protocolVersion === 5 ? { topic: s.topic, qos: s.qos, rh: 1 } : { topic: s.topic, qos: s.qos },
-    ),
-  };
-}
-
 /** A stand-in PUBLISH for one the PacketGate dropped as too large: topic and packet id only, and its size. */
 export type OversizedPublishPacket = IPublishPacket & { readonly oversizedBytes: number };
 

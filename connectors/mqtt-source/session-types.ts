@@ -35,6 +35,10 @@ export interface SessionOptions {
   /** Largest packet accepted: the MQTT 5 Maximum Packet Size, enforced on every version by PacketGate. */
   readonly maxPacketBytes?: number;
   readonly subscriptions: readonly Subscription[];
+  /** The filters an earlier run of this client id left its broker session holding, when stored. */
+  readonly previousSubscriptions?: readonly string[];
+  /** When that is unknown: filters an earlier assignment may have subscribed; unsubscribed unless wanted. */
+  readonly staleCandidates?: readonly string[];
 }
 
 /** A message as the session hands it over. */
@@ -68,6 +72,8 @@ export interface SessionEvents {
   acknowledged: [count: number];
   /** The broker accepted our SUBSCRIBE (see suback.ts for what it may downgrade); a refusal fails the session. */
   subscribed: [info: { topics: string[] }];
+  /** Every SUBSCRIBE/UNSUBSCRIBE of this connection was answered: the filters the broker session now holds. */
+  subscriptionsSettled: [topics: string[]];
   /** A subscription the broker refused (SUBACK failure code). */
   subscribeFailed: [info: { topic: string; code: number }];
   /** A subscription granted at a lower QoS than asked; QoS 0 for an acknowledged one also fails the session. */

@@ -22,7 +22,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import mqttPacket, { type IConnackPacket, type IPublishPacket, type ISubackPacket, type Packet } from 'mqtt-packet';
+import mqttPacket from 'mqtt-packet';
+import type { IConnackPacket, IPublishPacket, ISubackPacket, IUnsubackPacket, Packet } from 'mqtt-packet';
 import { ReconnectBackoff } from '../mqtt-common';
 import { AckBatch } from './ack-batch';
 import { AckLedger, type ReleasedAck, type Slot } from './ack-ledger';
@@ -36,11 +37,11 @@ import {
   encode,
   encodeAcks,
   inboundMessage,
-  subscribePacket,
   oversizedStandIn,
 } from './packets';
 import { describeSuback } from './suback';
 import type { Complete, MessageHandler, SessionEvents, SessionOptions, SessionState } from './session-types';
+import { SessionSubscriptions } from './subscriptions';
 
 export class SubscriberSession extends EventEmitter<SessionEvents> {
   private readonly ledger = new AckLedger();
@@ -54,6 +55,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private paused = false;
   private serverIndex = 0;
   private readonly backoff: ReconnectBackoff;
+  private readonly subs: SessionSubscriptions;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly keepalive = new Keepalive({
@@ -83,6 +85,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
       reconnectBackoffMs: opts.reconnectMinMs,
       reconnectBackoffMaxMs: opts.reconnectMaxMs,
     });
+    this.subs = new SessionSubscriptions(opts);
   }
 
   get state(): SessionState {
@@ -195,7 +198,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
         }
         return;
       case 'suback':
-        this.onSuback(packet);
+      case 'unsuback':
+        this.onSubscriptionAck(packet);
         return;
       case 'pingresp':
         this.keepalive.pong();
@@ -204,7 +208,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
         if (this.socket) this.onConnectionLost(this.socket, brokerDisconnect(packet.reasonCode, label));
         return;
       default:
-        // puback/pubrec/pubcomp/unsuback/auth: this session never publishes or unsubscribes.
+        // puback/pubrec/pubcomp/auth: this session never publishes.
         return;
     }
   }
@@ -224,24 +228,21 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.ledger.newEpoch(sessionPresent);
     // The broker may impose its own keep alive (MQTT 5 Server Keep Alive).
     this.keepalive.start(packet.properties?.serverKeepAlive ?? this.opts.keepaliveSeconds);
-    // A new session (first start, expired, or lost by the broker) needs the subscriptions again. On MQTT 5 a resumed
-    // one is subscribed again too, so a changed mqtt.topics takes effect; Retain Handling 1 keeps the broker from
-    // resending retained messages for subscriptions that already exist. On 3.1.1 that would resend every retained
-    // message on each reconnect, so a resumed session keeps the subscriptions it has (see docs/mqtt-source.md).
-    const resubscribe = !packet.sessionPresent || this.opts.protocolVersion === 5;
-    if (resubscribe && this.opts.subscriptions.length > 0) {
-      this.write(subscribePacket(this.opts, this.allocPacketId()));
-    }
+    // A new session needs the subscriptions; a resumed one gets what its assignment changed (subscriptions.ts).
+    for (const p of this.subs.onConnack(sessionPresent, () => this.allocPacketId())) this.write(p);
     this.emit('connected', { server: label, sessionPresent: packet.sessionPresent });
   }
 
-  private onSuback(packet: ISubackPacket): void {
-    const r = describeSuback(this.opts.subscriptions, packet.granted, this.opts.protocolVersion);
-    for (const refused of r.refused) this.emit('subscribeFailed', refused);
-    for (const d of r.downgraded) this.emit('subscriptionDowngraded', d);
-    // Refused or unacknowledged delivery: going on RUNNING would lose data silently (see suback.ts).
-    if (r.failure) this.giveUp(r.failure);
-    else this.emit('subscribed', { topics: r.granted.map((g) => g.topic) });
+  private onSubscriptionAck(packet: ISubackPacket | IUnsubackPacket): void {
+    const { asked, settled } = this.subs.onAck(packet);
+    if (packet.cmd === 'suback') {
+      const r = describeSuback(asked, packet.granted, this.opts.protocolVersion);
+      for (const refused of r.refused) this.emit('subscribeFailed', refused);
+      for (const d of r.downgraded) this.emit('subscriptionDowngraded', d);
+      if (r.failure) return this.giveUp(r.failure); // going on RUNNING would lose data silently (suback.ts)
+      this.emit('subscribed', { topics: r.granted.map((g) => g.topic) });
+    }
+    if (settled) this.emit('subscriptionsSettled', [...settled]);
   }
 
   /**

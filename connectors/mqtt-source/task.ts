@@ -1,9 +1,43 @@
 import { TaskFailedError, type Logger, type SourceTask, type SourceTaskContext } from '../../runtime/api';
 import { clientIdOfTask, tlsOptions } from '../mqtt-common';
-import { fetchValueSchema, loadValueSchema, parseSourceSettings, type SourceSettings } from './config';
+import {
+  fetchValueSchema,
+  loadValueSchema,
+  parseSourceSettings,
+  shareGroupName,
+  taskFilters,
+  type SourceSettings,
+} from './config';
 import { PARTITION_KEY, RecordMapper } from './mapping';
 import { SubscriberSession } from './session';
 import type { Complete, InboundMessage, SessionOptions } from './session-types';
+
+/**
+ * The source partition under which a task stores what its broker session is subscribed to (offset
+ * `{"subscriptions": "<JSON array>"}`): MQTT cannot list a session's subscriptions, and a resumed session keeps them.
+ */
+export const sessionPartition = (clientId: string) => ({ 'mqtt.session': clientId });
+
+/** The stored subscriptions of a session, or undefined when none (or unreadable) are stored. */
+export function storedSubscriptions(offset: Readonly<Record<string, unknown>> | null): string[] | undefined {
+  const text = offset?.['subscriptions'];
+  if (typeof text !== 'string') return undefined;
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) && list.every((t) => typeof t === 'string') ? list : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For a session stored before subscriptions were recorded: what an earlier `tasks.max` of this connector subscribed
+ * (the plain filters, or shared ones under the connector's name or the configured group).
+ */
+function staleCandidates(settings: SourceSettings, connector: string, group: string | undefined): string[] {
+  const groups = [connector, ...(group !== undefined ? [group] : [])].map(shareGroupName);
+  return [...settings.filters, ...groups.flatMap((g) => taskFilters(settings.filters, g))];
+}
 
 /**
  * Session options from the task's settings: the connection keys as mqtt-common parses them for the sink too; only
@@ -84,9 +118,25 @@ export class MqttSourceTask implements SourceTask {
       initialCounts,
     });
 
-    const session = new SubscriberSession(sessionOptionsFrom(settings, clientId), (message, complete) =>
-      this.onMessage(mapper, message, complete),
-    );
+    const partition = sessionPartition(clientId);
+    const previous = storedSubscriptions(await ctx.offset(partition).catch(() => null));
+    const options: SessionOptions = {
+      ...sessionOptionsFrom(settings, clientId),
+      ...(previous
+        ? { previousSubscriptions: previous }
+        : { staleCandidates: staleCandidates(settings, ctx.connector, ctx.rawConfig['mqtt.share.group']) }),
+    };
+    const session = new SubscriberSession(options, (message, complete) => this.onMessage(mapper, message, complete));
+    let stored = previous ? JSON.stringify([...previous].sort()) : undefined;
+    session.on('subscriptionsSettled', (topics) => {
+      const text = JSON.stringify(topics);
+      if (text === stored || !ctx.storeOffset) return;
+      stored = text;
+      ctx.storeOffset(partition, { subscriptions: text }).catch((err: unknown) => {
+        stored = undefined;
+        log.warn({ err: (err as Error).message }, 'could not store the session subscriptions; kept for the next try');
+      });
+    });
     session.on('connected', ({ server, sessionPresent }) => {
       log.info({ server, clientId, sessionPresent }, 'connected to the MQTT broker');
       ctx.metrics.count('connects');

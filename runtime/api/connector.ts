@@ -73,6 +73,11 @@ export interface SourceTaskContext extends TaskContext {
   send(record: SourceRecord, done: RecordCallback): void;
   /** The last offset stored for a source partition, or null. */
   offset(partition: OffsetMap): Promise<OffsetMap | null>;
+  /**
+   * Stores an offset for a partition no record carries (the task's own bookkeeping, e.g. what its MQTT session is
+   * subscribed to); resolves once Kafka has it. Deleting the connector clears it with the other offsets.
+   */
+  storeOffset?(partition: OffsetMap, offset: OffsetMap): Promise<void>;
 }
 
 /**

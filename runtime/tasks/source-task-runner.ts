@@ -87,6 +87,7 @@ export class SourceTaskRunner {
       ...taskContext(d, this.abort.signal, (err) => this.fail(err)),
       send: (record, done) => this.send(record, done),
       offset: (partition) => Promise.resolve(d.offsets.get(d.connector, partition)),
+      storeOffset: (partition, offset) => d.offsets.write(d.connector, [{ partition, offset }]),
     };
     this.flushTimer = setInterval(() => void this.flushOffsets(), d.flushIntervalMs);
     await this.task.start(ctx);
