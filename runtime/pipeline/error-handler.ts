@@ -86,6 +86,11 @@ export class ErrorHandler {
     private readonly ctx: PipelineContext,
   ) {}
 
+  /** Whether a record that failed for good may be skipped or dead-lettered instead of failing the task. */
+  get tolerant(): boolean {
+    return this.policy.tolerance === 'all';
+  }
+
   /**
    * Runs one converter call; a synchronous success returns its value directly (the hot path). Retriable
    * failures are retried with exponential back-off within errors.retry.timeout; anything else becomes a

@@ -2,7 +2,13 @@ import type { ConfigIssue, ConfigProperty, RawConfig } from '../api';
 
 /** Where in the pipeline a record failed, with Connect's stage names (`__connect.errors.stage`). */
 export type Stage =
-  'TASK_POLL' | 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'HEADER_CONVERTER' | 'TRANSFORMATION' | 'TASK_PUT';
+  | 'TASK_POLL'
+  | 'KEY_CONVERTER'
+  | 'VALUE_CONVERTER'
+  | 'HEADER_CONVERTER'
+  | 'TRANSFORMATION'
+  | 'KAFKA_PRODUCE'
+  | 'TASK_PUT';
 
 /** The connector's `errors.*` settings, resolved. */
 export interface ErrorPolicy {

@@ -62,7 +62,16 @@ export const DEAD_LETTER_REASON_HEADER = '__ferry.error';
 export class DefaultSourcePipeline implements SourcePipeline {
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly p: PipelineParts) {}
+  readonly toleratesRefusals: boolean;
+
+  constructor(private readonly p: PipelineParts) {
+    this.toleratesRefusals = p.errors.tolerant;
+  }
+
+  /** Kafka refused the record for good: the error policy decides, as for a record that failed to convert. */
+  async refused(record: SourceRecord, err: Error): Promise<void> {
+    await this.p.errors.fail(new StageFailure('KAFKA_PRODUCE', 'producer', err), this.info(record));
+  }
 
   process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
     const { steps, ctx } = this.p;

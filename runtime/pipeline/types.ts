@@ -64,6 +64,13 @@ export interface PipelineContext {
  */
 export interface SourcePipeline {
   process(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null>;
+  /**
+   * True when a record Kafka refuses for good may be tolerated (errors.tolerance=all): the runner then keeps each
+   * record until Kafka answers, so refused() gets the original to dead-letter.
+   */
+  readonly toleratesRefusals?: boolean;
+  /** Kafka refused the record for good (too large, not authorised): dead-letter or skip it, or throw to fail. */
+  refused?(record: SourceRecord, err: Error): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -41,6 +41,10 @@ export interface SourceRunnerDeps {
   onFailure(err: Error): void;
 }
 
+function isRetriable(err: Error): boolean {
+  return (err as { retriable?: unknown }).retriable === true;
+}
+
 interface Pending {
   /** Cleared once the record is handed to the producer. */
   record: SourceRecord | undefined;
@@ -183,8 +187,14 @@ export class SourceTaskRunner {
         const entry = this.track(item);
         // Only the callback, the arrival time and the ledger entry are needed until Kafka answers: let the record
         // (decoded value, headers, source bytes) go, which is most of the memory of a record in flight.
+        // A pipeline that may tolerate a refused record needs the original to dead-letter it.
+        const kept = this.deps.pipeline.toleratesRefusals === true ? item.record : undefined;
         item.record = undefined;
         this.deps.producer.send(out, (err) => {
+          if (err && kept !== undefined && !isRetriable(err)) {
+            void this.refused(item, entry, kept, err);
+            return;
+          }
           if (err) {
             this.complete(item, err);
             this.fail(err);
@@ -199,6 +209,23 @@ export class SourceTaskRunner {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Kafka refused a record for good (too large, not authorised): retrying or restarting would fail on it again, so
+   * the error policy decides. Tolerated, it is done for the source (acknowledged in order) and for its offset.
+   */
+  private async refused(item: Pending, entry: Entry<OffsetMap>, record: SourceRecord, err: Error): Promise<void> {
+    try {
+      await this.deps.pipeline.refused!(record, err);
+    } catch (e) {
+      const failure = e instanceof Error ? e : new Error(String(e));
+      this.complete(item, failure);
+      this.fail(failure);
+      return;
+    }
+    this.progress.done(entry);
+    this.complete(item);
   }
 
   private track(item: Pending): Entry<OffsetMap> {

@@ -4,6 +4,7 @@
  * a failure fails the task once and refuses what comes after, and stop() lets records in flight finish, writes the
  * last offsets and is safe to call twice.
  */
+import { RecordError, TaskFailedError, UnavailableError } from '../../../runtime/api';
 import type {
   OffsetMap,
   RecordCallback,
@@ -46,7 +47,9 @@ class FakeProducer {
   }
 }
 
-function setup(opts: { filter?: (r: SourceRecord) => boolean } = {}) {
+function setup(
+  opts: { filter?: (r: SourceRecord) => boolean; refused?: (r: SourceRecord, err: Error) => Promise<void> } = {},
+) {
   const task = new FakeSourceTask();
   const producer = new FakeProducer();
   const written: { partition: OffsetMap; offset: OffsetMap }[][] = [];
@@ -57,6 +60,7 @@ function setup(opts: { filter?: (r: SourceRecord) => boolean } = {}) {
       opts.filter && !opts.filter(r)
         ? null
         : { topic: 'out', value: Buffer.from(String(r.value)), key: null, headers: [] },
+    ...(opts.refused ? { toleratesRefusals: true, refused: opts.refused } : {}),
     close: () => {
       pipelineClosed++;
       return Promise.resolve();
@@ -204,5 +208,52 @@ describe('source task runner', () => {
     await runner.stop(30_000);
     expect(task.stops).toBe(1);
     expect(pipelineClosed()).toBe(1);
+  });
+
+  it('hands a record Kafka refuses for good to the error policy, and counts it done when the policy tolerates it', async () => {
+    const refused: [unknown, string][] = [];
+    const { task, producer, written, failures, runner } = setup({
+      refused: (r, err) => {
+        refused.push([r.value, err.message]);
+        return Promise.resolve();
+      },
+    });
+    await runner.start();
+    const a = send(task, record('d1', 1));
+    const big = send(task, record('d1', 2));
+    const c = send(task, record('d1', 3));
+    await settle();
+    producer.deliver('d1:2', new RecordError('Kafka refused the record: Broker: Message size too large'));
+    await settle();
+    expect(big).toEqual(['done']);
+    expect(refused).toEqual([['d1:2', 'Kafka refused the record: Broker: Message size too large']]);
+    producer.deliver('d1:1');
+    producer.deliver('d1:3');
+    expect([a, c]).toEqual([['done'], ['done']]);
+    await runner.flushOffsets();
+    expect(written).toEqual([[{ partition: { device: 'd1' }, offset: { seq: 3 } }]]);
+    expect(failures).toEqual([]);
+    await runner.stop(1000);
+  });
+
+  it('fails the task when the error policy does not tolerate a refused record, and on outages in any case', async () => {
+    const intolerant = setup({ refused: () => Promise.reject(new TaskFailedError('Tolerance exceeded')) });
+    await intolerant.runner.start();
+    const big = send(intolerant.task, record('d1', 1));
+    await settle();
+    intolerant.producer.deliver('d1:1', new RecordError('too large'));
+    await settle();
+    expect(big).toEqual([expect.objectContaining({ message: 'Tolerance exceeded' })]);
+    expect(intolerant.failures.map((f) => f.message)).toEqual(['Tolerance exceeded']);
+    await intolerant.runner.stop(1000);
+
+    const outage = setup({ refused: () => Promise.resolve() });
+    await outage.runner.start();
+    const lost = send(outage.task, record('d1', 1));
+    await settle();
+    outage.producer.deliver('d1:1', new UnavailableError('message timed out'));
+    expect(lost).toEqual([expect.objectContaining({ message: 'message timed out' })]);
+    expect(outage.failures).toHaveLength(1);
+    await outage.runner.stop(1000);
   });
 });
