@@ -10,22 +10,26 @@ export type DeliveryCallback = (err: Error | null, offset?: number) => void;
 const QUEUE_FULL = -184; // RD_KAFKA_RESP_ERR__QUEUE_FULL
 
 /**
- * Errors Kafka gives for the record itself: sending it again, now or after a restart, fails the same way, so they
- * go to the connector's error policy instead of failing the task as an outage does.
+ * Errors about the record itself: sending it again, now or after a restart, fails the same way, so they go to the
+ * connector's error policy instead of failing the task as an outage does.
  */
 const REFUSED_FOR_GOOD: ReadonlySet<number> = new Set([
-  10, // MSG_SIZE_TOO_LARGE (the broker's or the topic's max.message.bytes, or the client's message.max.bytes)
-  -141, // _MSG_SIZE_TOO_LARGE
   17, // INVALID_TOPIC_EXCEPTION
-  18, // RECORD_LIST_TOO_LARGE
   29, // TOPIC_AUTHORIZATION_FAILED
   87, // INVALID_RECORD
 ]);
 
+/**
+ * Too large: only when produce() refuses the record on its own size (message.max.bytes). The broker judges the whole
+ * batch against the topic's max.message.bytes and fails every record in it, good neighbours included, so its answer
+ * is not about one record and stays an outage-like failure.
+ */
+const TOO_LARGE: ReadonlySet<number> = new Set([10, -141]); // MSG_SIZE_TOO_LARGE, _MSG_SIZE_TOO_LARGE
+
 /** A delivery or produce error as Ferry's: refused for good (RecordError), or an outage to fail the task on. */
-function deliveryError(err: { message: string; code?: unknown }): Error {
+function deliveryError(err: { message: string; code?: unknown }, atProduce: boolean): Error {
   const code = err.code;
-  if (typeof code === 'number' && REFUSED_FOR_GOOD.has(code))
+  if (typeof code === 'number' && (REFUSED_FOR_GOOD.has(code) || (atProduce && TOO_LARGE.has(code))))
     return new RecordError(`Kafka refused the record: ${err.message}`, { cause: err });
   return new UnavailableError(`Kafka did not accept the record: ${err.message}`, { cause: err });
 }
@@ -77,7 +81,7 @@ export class DataProducer {
     this.producer.on('delivery-report', (err, report) => {
       this.inFlight--;
       const cb = report.opaque as DeliveryCallback | undefined;
-      if (cb) cb(err ? deliveryError(err) : null, report.offset);
+      if (cb) cb(err ? deliveryError(err, false) : null, report.offset);
       this.maybeStopPolling();
     });
     this.producer.on('event.error', (err) => this.logger.warn({ err: err.message }, 'producer error'));
@@ -134,7 +138,7 @@ export class DataProducer {
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === QUEUE_FULL) return false;
-      cb(deliveryError(e instanceof Error ? e : new Error(String(e))));
+      cb(deliveryError(e instanceof Error ? e : new Error(String(e)), true));
       return true;
     }
   }
