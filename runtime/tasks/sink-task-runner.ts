@@ -1,45 +1,11 @@
 import Kafka from 'node-rdkafka';
-import type {
-  ConfigValues,
-  Logger,
-  RawConfig,
-  SinkConnectorPlugin,
-  SinkRecord,
-  SinkTask,
-  SinkTaskContext,
-  TaskMetrics,
-} from '../api';
+import type { SinkRecord, SinkTask, SinkTaskContext } from '../api';
 import { INTERNAL_POOL_WAITERS, threadPoolSize } from '../kafka/thread-pool';
 import { connectClient } from '../kafka/metadata';
-import type { ConsumedRecord, SinkPipeline } from '../pipeline/types';
+import type { ConsumedRecord } from '../pipeline/types';
 import { taskContext } from './task-context';
+import type { SinkRunnerDeps } from './sink-runner-deps';
 import { ProgressLedger, type Entry } from './progress-ledger';
-
-export interface SinkRunnerDeps {
-  readonly connector: string;
-  readonly taskId: number;
-  readonly workerId: string;
-  readonly plugin: SinkConnectorPlugin;
-  readonly config: ConfigValues;
-  readonly rawConfig: RawConfig;
-  readonly pipeline: SinkPipeline;
-  /** librdkafka settings for the consumer (bootstrap, overrides). */
-  readonly consumerConf: Record<string, string | number | boolean>;
-  readonly groupId: string;
-  readonly topics: readonly string[] | undefined;
-  readonly topicsRegex: string | undefined;
-  readonly logger: Logger;
-  readonly metrics: TaskMetrics;
-  readonly commitIntervalMs: number;
-  observeLatency?(seconds: number): void;
-  onTopicUsed(topic: string): void;
-  onFailure(err: Error): void;
-  /** Builds the consumer from its settings; unset: a real librdkafka consumer. Tests pass a fake. */
-  readonly createConsumer?: (
-    conf: Kafka.ConsumerGlobalConfig,
-    topicConf: Kafka.ConsumerTopicConfig,
-  ) => Kafka.KafkaConsumer;
-}
 
 const BATCH = 500;
 
