@@ -252,7 +252,16 @@ describe('workers form a cluster (3 worker processes, real broker and Mosquitto)
       expect(ev.running).toEqual([]);
       for (const k of ev.stopped) expect(moved).toContain(k);
     }
-    expect(taskEvents(joiner, 0).running.sort()).toEqual([...moved].sort());
+    // The status record is written before the worker logs 'task running', so REST can show RUNNING a moment before
+    // the line reaches this process: wait for the log, then require exactly the moved tasks.
+    const joinerStarted = await eventually(
+      () => {
+        const running = taskEvents(joiner, 0).running;
+        return moved.every((k) => running.includes(k)) ? running : undefined;
+      },
+      { what: "the joiner's log to show the moved tasks running", timeoutMs: 30_000 },
+    );
+    expect(joinerStarted.sort()).toEqual([...moved].sort());
     // The counters kept advancing (the ones that stayed never stopped; the moved ones resumed).
     const offsetsAfter = await eventually(
       async () => {
