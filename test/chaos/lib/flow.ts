@@ -1,6 +1,6 @@
 import { Role } from './procs';
 import { Broker, createTopic } from './stack';
-import { analyse, type Delivered, type RowResult, type Stop } from './verdict';
+import { analyse, type BrokerKill, type Delivered, type RowResult, type Stop } from './verdict';
 import { mustPoll, newCluster, poll, rest, sleep, uniqueId, waitState, Worker, type ClusterSpec } from './workers';
 
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
@@ -42,7 +42,7 @@ export const DEFAULT_STREAM: StreamParams = {
 export class Stream {
   readonly workers: Worker[] = [];
   readonly stops: Stop[] = [];
-  readonly brokerKills: number[] = [];
+  readonly brokerKills: BrokerKill[] = [];
   readonly notes: string[] = [];
   readonly cluster: ClusterSpec;
   readonly name = uniqueId('chaos-conn');
@@ -213,9 +213,16 @@ export class Stream {
   }
 
   async killBroker(b: Broker): Promise<void> {
-    this.brokerKills.push(Date.now());
+    this.brokerKills.push({ atMs: Date.now() });
     b.kill();
     await sleep(500);
+  }
+
+  /** A killed broker listens again: acknowledgements read from now on may come from it. */
+  brokerBack(): void {
+    const last = this.brokerKills.at(-1);
+    if (last && last.backAtMs === undefined)
+      this.brokerKills[this.brokerKills.length - 1] = { ...last, backAtMs: Date.now() };
   }
 
   /**

@@ -12,6 +12,16 @@ export interface Delivered {
   readonly reads: SeqsByKey;
 }
 
+/**
+ * A broker SIGKILL: when it was killed and when a new broker was listening again (undefined: not back yet). No broker
+ * could acknowledge anything in between, so an acknowledgement read then was written before the kill and only read
+ * late (a busy publisher's event loop, its socket's buffer).
+ */
+export interface BrokerKill {
+  readonly atMs: number;
+  readonly backAtMs?: number;
+}
+
 export interface Stop {
   readonly what: string;
   readonly ms: number;
@@ -26,7 +36,10 @@ export interface Counts {
   distinct: number;
   /** Acknowledged upstream and never read. */
   lost: number;
-  /** Of `lost`: acknowledged by a broker within its persistence save interval before that broker was SIGKILLed. */
+  /**
+   * Of `lost`: acknowledged by a broker within its persistence save interval before that broker was SIGKILLed
+   * (read up to the save interval before the kill, or while no broker was there).
+   */
   lostInBrokerSaveWindow: number;
   /** Extra copies read (reads minus distinct). */
   duplicates: number;
@@ -48,7 +61,7 @@ export function analyse(
   d: Delivered,
   stops: Stop[],
   budgetMs: number,
-  brokerKills: number[],
+  brokerKills: readonly BrokerKill[],
   saveWindowMs: number,
 ): Counts {
   let acked = 0;
@@ -83,9 +96,9 @@ export function analyse(
       if (seen?.has(s)) return;
       lost++;
       const t = at[i] ?? 0;
-      if (brokerKills.some((k) => t <= k && t > k - saveWindowMs)) lostInWindow++;
+      if (brokerKills.some((k) => t > k.atMs - saveWindowMs && t <= (k.backAtMs ?? k.atMs))) lostInWindow++;
       const nearest = brokerKills.reduce<number | undefined>(
-        (best, k) => (best === undefined || Math.abs(t - k) < Math.abs(best) ? t - k : best),
+        (best, k) => (best === undefined || Math.abs(t - k.atMs) < Math.abs(best) ? t - k.atMs : best),
         undefined,
       );
       if (nearest !== undefined)

@@ -4,10 +4,16 @@
 // when the broker's PUBACK (QoS 1) or PUBCOMP (QoS 2) arrived: those are the ones Ferry must not lose. The session
 // is persistent, so publishes the broker did not acknowledge before it went away are sent again on reconnect.
 //
+// "Arrived" is decided on the wire, not by the publish callback: every PUBLISH written is noted by packet id
+// ('packetsend'), and only a PUBACK/PUBCOMP read back for that id ('packetreceive'), without an error reason code,
+// counts it. The count then depends on no client library's completion rules (when it fires a callback after a
+// dropped connection, a flushed store, an id reused). A PUBACK read after a broker was SIGKILLed was written before
+// the kill (see verdict.ts, BrokerKill).
+//
 // ops: warm → {} ; start → {} ; progress → {sent, acked, inFlight} ; stop → {sent, acked: {key: [seq…]}, ackedAtMs: {key: [ms…]}, errors}
 
 const mqtt = require('mqtt');
-const { serve, encode, sleep } = require('./ipc');
+const { serve, encode, decode, sleep } = require('./ipc');
 
 const opt = JSON.parse(process.argv[2]);
 const { url, root, keys, qos, protocolVersion, rate, maxInFlight, clientId } = opt;
@@ -32,6 +38,32 @@ let ackCount = 0;
 let inFlight = 0;
 let timer;
 let startedAt = 0;
+/** Packet id → [key, seq] of the last sequence-numbered PUBLISH written with that id and not yet acknowledged. */
+const onWire = new Map();
+const ACK_OF_QOS = { 1: 'puback', 2: 'pubcomp' };
+
+client.on('packetsend', (packet) => {
+  if (packet.cmd !== 'publish' || !packet.messageId) return;
+  const ours = decode(String(packet.payload));
+  if (ours) onWire.set(packet.messageId, ours);
+  else onWire.delete(packet.messageId);
+});
+
+client.on('packetreceive', (packet) => {
+  if (packet.cmd !== ACK_OF_QOS[qos] || !packet.messageId) return;
+  const ours = onWire.get(packet.messageId);
+  if (!ours) return;
+  onWire.delete(packet.messageId);
+  // MQTT 5: a reason code of 0x80 or more refuses the message (0x10 "no matching subscribers" still takes it).
+  if (typeof packet.reasonCode === 'number' && packet.reasonCode >= 0x80) {
+    if (errors.length < 20) errors.push(`${ours[0]} ${ours[1]}: refused with reason code ${packet.reasonCode}`);
+    return;
+  }
+  const [key, seq] = ours;
+  ackCount++;
+  acked[key].push(seq);
+  ackedAtMs[key].push(Date.now());
+});
 
 function publishOne() {
   const key = KEYS[sent % KEYS.length];
@@ -39,15 +71,10 @@ function publishOne() {
   nextSeq.set(key, seq + 1);
   sent++;
   inFlight++;
+  // The callback only frees the window slot; what counts as acknowledged is decided on the wire (above).
   client.publish(`${root}/${key}/t`, encode(key, seq), { qos }, (err) => {
     inFlight--;
-    if (err) {
-      if (errors.length < 20) errors.push(`${key} ${seq}: ${err.message}`);
-      return;
-    }
-    ackCount++;
-    acked[key].push(seq);
-    ackedAtMs[key].push(Date.now());
+    if (err && errors.length < 20) errors.push(`${key} ${seq}: ${err.message}`);
   });
 }
 

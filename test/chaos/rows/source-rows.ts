@@ -68,6 +68,7 @@ export const mosquittoRestart: RowSpec = {
       else await mqtt.down();
       await sleep(p.outageMs);
       await mqtt.up();
+      if (p.mode === 'kill') s.brokerBack();
       await mustRun(s, 1);
       await s.resumed('Mosquitto returned');
     }
