@@ -1,8 +1,7 @@
 import type { Header, SchemaAndValue, SinkRecord } from '../api';
-import { applyChain, type TransformStep } from '../transforms';
 import { StageFailure, type FailedRecordInfo } from './error-handler';
 import { closeConverters, fallbackBytes, type PipelineParts } from './source-pipeline';
-import { mapInOrder, type Mutable } from './steps';
+import { mapInOrder, transformStage, type Mutable } from './steps';
 import type { ConsumedRecord, KafkaHeader, SinkPipeline } from './types';
 
 /**
@@ -34,21 +33,8 @@ export class DefaultSinkPipeline implements SinkPipeline {
   }
 
   private transform(record: SinkRecord, consumed: ConsumedRecord): SinkRecord | null | Promise<null> {
-    const { steps, ctx } = this.p;
-    let transformed: SinkRecord | null = record;
-    if (steps.length > 0) {
-      let current: TransformStep | undefined;
-      try {
-        transformed = applyChain(steps, record, (s) => (current = s));
-      } catch (err) {
-        return this.failed(new StageFailure('TRANSFORMATION', current?.className ?? '', err), consumed);
-      }
-    }
-    if (transformed === null) {
-      ctx.count('filtered');
-      return null;
-    }
-    return transformed;
+    const transformed = transformStage(this.p.steps, record, this.p.ctx);
+    return transformed instanceof StageFailure ? this.failed(transformed, consumed) : transformed;
   }
 
   /** The error policy for a record that failed: resolves null (dead-lettered or skipped) or rejects (fail the task). */

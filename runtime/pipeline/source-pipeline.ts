@@ -1,8 +1,8 @@
 import { BASE64_HEADER_SUFFIX, RecordError, headerBytesFit, type Header, type SourceRecord } from '../api';
 import { stringOf, type Converter } from '../converters';
-import { applyChain, type TransformStep } from '../transforms';
+import type { TransformStep } from '../transforms';
 import { ErrorHandler, StageFailure, type FailedRecordInfo } from './error-handler';
-import { mapInOrder, type Mutable } from './steps';
+import { mapInOrder, transformStage, type Mutable } from './steps';
 import type { KafkaHeader, PipelineContext, ProducerHeader, ProducerRecord, SourcePipeline } from './types';
 
 export interface PipelineParts {
@@ -79,19 +79,9 @@ export class DefaultSourcePipeline implements SourcePipeline {
       // The task could not make a proper record of what it received: error policy, never Kafka as is.
       return this.failed(new StageFailure('TASK_POLL', '', record.failure), record);
     }
-    let transformed: SourceRecord | null = record;
-    if (steps.length > 0) {
-      let current: TransformStep | undefined;
-      try {
-        transformed = applyChain(steps, record, (s) => (current = s));
-      } catch (err) {
-        return this.failed(new StageFailure('TRANSFORMATION', current?.className ?? '', err), record);
-      }
-    }
-    if (transformed === null) {
-      ctx.count('filtered');
-      return null;
-    }
+    const transformed = transformStage(steps, record, ctx);
+    if (transformed instanceof StageFailure) return this.failed(transformed, record);
+    if (transformed === null) return null;
     const refused = ctx.checkTopic?.(transformed.topic);
     const stage = steps.length > 0 ? 'TRANSFORMATION' : 'TASK_POLL';
     if (refused instanceof Promise) {

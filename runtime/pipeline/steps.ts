@@ -1,3 +1,8 @@
+import type { ConnectRecord } from '../api';
+import { applyChain, type TransformStep } from '../transforms';
+import { StageFailure } from './error-handler';
+import type { PipelineContext } from './types';
+
 /** A record type under construction: its readonly fields assignable. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -23,4 +28,25 @@ export function mapInOrder<T, A, U>(
     out.push(u);
   }
   return out;
+}
+
+/**
+ * The transform chain as a pipeline stage, the same for both directions: the transformed record; null when a step
+ * filtered it out (counted as `filtered`); or the failure naming the step that threw, for the error policy.
+ */
+export function transformStage<R extends ConnectRecord>(
+  steps: readonly TransformStep[],
+  record: R,
+  ctx: Pick<PipelineContext, 'count'>,
+): R | null | StageFailure {
+  if (steps.length === 0) return record;
+  let current: TransformStep | undefined;
+  let transformed: R | null;
+  try {
+    transformed = applyChain(steps, record, (s) => (current = s));
+  } catch (err) {
+    return new StageFailure('TRANSFORMATION', current?.className ?? '', err);
+  }
+  if (transformed === null) ctx.count('filtered');
+  return transformed;
 }
