@@ -54,13 +54,13 @@ const connectionSchema: ConfigSchema = { type: 'object', properties: mqttConnect
 
 /** An integer connection key, else the default its schema declares (a stored task config carries no defaults). */
 export function intSetting(values: ConfigValues, key: string): number {
-  return Math.trunc(settingsReader(connectionSchema, values).number(key) ?? 0);
+  return Math.trunc(settingsReader(connectionSchema, values).requireNumber(key));
 }
 
 /** Settings and the problems found on the way; shared by {@link parseMqttConnection} and validation. */
 function readConnection(values: ConfigValues, issues: ConfigIssue[]): MqttConnectionSettings {
   const read = settingsReader(connectionSchema, values);
-  const int = (key: string): number => Math.trunc(read.number(key) ?? 0);
+  const int = (key: string): number => Math.trunc(read.requireNumber(key));
   let servers: ServerUri[] = [];
   const uri = configString(values, 'mqtt.server.uri');
   if (uri === undefined || uri.trim() === '') {
@@ -73,7 +73,7 @@ function readConnection(values: ConfigValues, issues: ConfigIssue[]): MqttConnec
       else throw err;
     }
   }
-  const version = read.string('mqtt.protocol.version') ?? '';
+  const version = read.requireString('mqtt.protocol.version');
   if (version !== '3.1.1' && version !== '5') {
     issues.push({ key: 'mqtt.protocol.version', message: `"${version}" is not supported: use "3.1.1" or "5"` });
   }
@@ -87,21 +87,21 @@ function readConnection(values: ConfigValues, issues: ConfigIssue[]): MqttConnec
     ...optional('certFile', text(values, 'mqtt.ssl.cert')),
     ...optional('keyFile', text(values, 'mqtt.ssl.key')),
     ...optional('keyPassword', text(values, 'mqtt.ssl.key.password')),
-    verifyHostname: read.boolean('mqtt.ssl.verify.hostname') ?? true,
+    verifyHostname: read.requireBoolean('mqtt.ssl.verify.hostname'),
   };
   const reconnectBackoffMs = int('mqtt.reconnect.backoff.ms');
   const reconnectBackoffMaxMs = int('mqtt.reconnect.backoff.max.ms');
   return {
     servers,
     protocolVersion: version === '3.1.1' ? 4 : 5,
-    clientIdPrefix: read.string('mqtt.client.id.prefix') ?? '',
+    clientIdPrefix: read.requireString('mqtt.client.id.prefix'),
     ...(username !== undefined ? { username, ...optional('password', password) } : {}),
     tls,
     keepaliveSeconds: int('mqtt.keepalive.seconds'),
     connectTimeoutMs: int('mqtt.connect.timeout.ms'),
     reconnectBackoffMs,
     reconnectBackoffMaxMs: Math.max(reconnectBackoffMs, reconnectBackoffMaxMs),
-    cleanStart: read.boolean('mqtt.clean.start') ?? false,
+    cleanStart: read.requireBoolean('mqtt.clean.start'),
     sessionExpirySeconds: int('mqtt.session.expiry.seconds'),
   };
 }

@@ -1,13 +1,10 @@
 import {
   ConfigError,
-  configBoolean,
-  configList,
-  configNumber,
-  configString,
+  defineSettings,
   type ConfigIssue,
   type ConfigProperty,
-  type ConfigSchema,
   type ConfigValues,
+  type SettingsReader,
 } from '../../runtime/api';
 import {
   checkMqttConnection,
@@ -168,13 +165,6 @@ const sinkProperties: Record<string, ConfigProperty> = {
   },
 };
 
-/** The sink's configuration schema: the shared connection keys plus the publishing keys. */
-export const mqttSinkConfigSchema: ConfigSchema = {
-  type: 'object',
-  properties: { ...mqttConnectionConfig, ...sinkProperties },
-  required: ['mqtt.server.uri', 'mqtt.topic'],
-};
-
 /** A retain flag: fixed, or taken from one placeholder per record. */
 export type RetainSetting = { readonly fixed: boolean } | { readonly from: Template };
 
@@ -196,11 +186,28 @@ export interface SinkSettings {
   readonly correlationDataHeader: string | undefined;
 }
 
+/**
+ * The sink's settings, declared once: the shared connection keys plus the publishing keys (every default stated in
+ * the schema only), and their parser, whose result each sink task and connector receives as `ctx.settings`.
+ */
+export const mqttSinkConfigSchema = defineSettings(
+  {
+    type: 'object',
+    properties: { ...mqttConnectionConfig, ...sinkProperties },
+    required: ['mqtt.server.uri', 'mqtt.topic'],
+  },
+  readSinkSettings,
+);
+
 /** Parses the sink's configuration; throws a {@link ConfigError} listing every bad key. */
 export function parseSinkSettings(values: ConfigValues): SinkSettings {
+  return mqttSinkConfigSchema.parse(values);
+}
+
+function readSinkSettings(read: SettingsReader, values: ConfigValues): SinkSettings {
   const { settings: connection, issues } = checkMqttConnection(values);
-  const topicsList = configList(values, 'topics');
-  const topicsRegex = configString(values, 'topics.regex');
+  const topicsList = read.list('topics');
+  const topicsRegex = read.string('topics.regex');
   const hasRegex = topicsRegex !== undefined && topicsRegex.trim() !== '';
   if (topicsList.length > 0 && hasRegex) {
     issues.push({ key: 'topics', message: 'give topics or topics.regex, not both' });
@@ -219,7 +226,7 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
   const { protocolVersion } = connection;
 
   const template = (key: string, required: boolean, publishTopic: boolean): Template | undefined => {
-    const source = configString(values, key);
+    const source = read.string(key);
     if (source === undefined || (source === '' && !required)) {
       if (required) issues.push({ key, message: 'is required' });
       return undefined;
@@ -241,11 +248,11 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
 
   const topic = template('mqtt.topic', true, true);
 
-  const qos = configNumber(values, 'mqtt.qos') ?? 1;
+  const qos = read.requireNumber('mqtt.qos');
   if (qos !== 0 && qos !== 1 && qos !== 2) issues.push({ key: 'mqtt.qos', message: `must be 0, 1 or 2, not ${qos}` });
 
   let retain: RetainSetting = { fixed: false };
-  const retainRaw = (configString(values, 'mqtt.retain') ?? 'false').trim();
+  const retainRaw = read.requireString('mqtt.retain').trim();
   if (/^(true|false)$/i.test(retainRaw)) {
     retain = { fixed: retainRaw.toLowerCase() === 'true' };
   } else {
@@ -260,34 +267,34 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
     }
   }
 
-  const format = (configString(values, 'mqtt.payload.format') ?? 'json') as PayloadFormat;
+  const format = read.requireString('mqtt.payload.format') as PayloadFormat;
   if (!PAYLOAD_FORMATS.includes(format)) {
     issues.push({ key: 'mqtt.payload.format', message: `must be one of ${PAYLOAD_FORMATS.join(', ')}` });
   }
   let payloadTemplate: Template | undefined;
   if (format === 'template') {
     payloadTemplate = template('mqtt.payload.template', true, false);
-  } else if (configString(values, 'mqtt.payload.template')) {
+  } else if (read.string('mqtt.payload.template')) {
     issues.push({ key: 'mqtt.payload.template', message: 'is only used with mqtt.payload.format=template' });
   }
 
-  const nullValue = (configString(values, 'mqtt.null.value.behavior') ?? 'empty') as NullValueBehavior;
+  const nullValue = read.requireString('mqtt.null.value.behavior') as NullValueBehavior;
   if (!NULL_VALUE_BEHAVIORS.includes(nullValue)) {
     issues.push({ key: 'mqtt.null.value.behavior', message: `must be one of ${NULL_VALUE_BEHAVIORS.join(', ')}` });
   }
 
-  const maxInFlight = configNumber(values, 'mqtt.max.in.flight') ?? 1000;
+  const maxInFlight = read.requireNumber('mqtt.max.in.flight');
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_LIMIT) {
     issues.push({ key: 'mqtt.max.in.flight', message: `must be an integer from 1 to ${MAX_IN_FLIGHT_LIMIT}` });
   }
 
-  const expiry = configNumber(values, 'mqtt.message.expiry.seconds');
+  const expiry = read.number('mqtt.message.expiry.seconds');
   if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 1 || expiry > 4294967295)) {
     issues.push({ key: 'mqtt.message.expiry.seconds', message: 'must be an integer from 1 to 4294967295' });
   }
   const contentType = template('mqtt.content.type', false, false);
   const responseTopic = template('mqtt.response.topic', false, true);
-  const correlation = configString(values, 'mqtt.correlation.data.header');
+  const correlation = read.string('mqtt.correlation.data.header');
   const correlationDataHeader = correlation === undefined || correlation === '' ? undefined : correlation;
 
   if (protocolVersion === 4) {
@@ -313,7 +320,7 @@ export function parseSinkSettings(values: ConfigValues): SinkSettings {
     payloadTemplate,
     nullValue,
     maxInFlight,
-    userPropertiesFromHeaders: configBoolean(values, 'mqtt.user.properties.from.headers') ?? format !== 'envelope',
+    userPropertiesFromHeaders: read.boolean('mqtt.user.properties.from.headers') ?? format !== 'envelope',
     messageExpirySeconds: expiry,
     contentType,
     responseTopic,

@@ -1,15 +1,15 @@
 import type { ConfigValues, Connector, ConnectorContext, RawConfig } from '../../runtime/api';
 import { TASK_CLIENT_ID_KEY, taskClientId } from '../mqtt-common';
-import { parseSinkSettings } from './config';
+import type { SinkSettings } from './config';
 
 /** Splits the sink into tasks; the runtime's consumer group shares the Kafka partitions among them. */
-export class MqttSinkConnector implements Connector {
+export class MqttSinkConnector implements Connector<SinkSettings> {
   private raw: RawConfig = {};
   private name = '';
   private prefix = '';
 
-  start(config: ConfigValues, raw: RawConfig, ctx: ConnectorContext): Promise<void> {
-    this.prefix = parseSinkSettings(config).connection.clientIdPrefix;
+  start(_config: ConfigValues, raw: RawConfig, ctx: ConnectorContext<SinkSettings>): Promise<void> {
+    this.prefix = ctx.settings.connection.clientIdPrefix;
     this.raw = raw;
     this.name = ctx.name;
     return Promise.resolve();

@@ -3,19 +3,18 @@
  * @packageDocumentation
  */
 import type { SinkConnectorPlugin } from '../../runtime/api';
-import { mqttSinkConfigSchema, validateSinkConfig } from './config';
+import { mqttSinkConfigSchema, type SinkSettings } from './config';
 import { releaseMqttSessions } from '../mqtt-common';
 import { MqttSinkConnector } from './connector';
 import { MqttSinkTask } from './task';
 
-export const mqttSinkPlugin: SinkConnectorPlugin = {
+export const mqttSinkPlugin: SinkConnectorPlugin<SinkSettings> = {
   type: 'sink',
   className: 'MqttSinkConnector',
   aliases: ['io.ferry.connect.mqtt.MqttSinkConnector'],
   version: '0.1.0',
   description: 'Publishes Kafka records to an MQTT broker (topic templates, QoS 0/1/2, retain, MQTT 5 properties).',
   config: mqttSinkConfigSchema,
-  validate: (values) => validateSinkConfig(values),
   createConnector: () => new MqttSinkConnector(),
   createTask: () => new MqttSinkTask(),
   releaseTasks: releaseMqttSessions,

@@ -10,7 +10,7 @@ import {
   type SinkTaskContext,
 } from '../../runtime/api';
 import { attachReconnectBackoff, backoffDelayMs, clientIdOfTask, mqttClientOptions } from '../mqtt-common';
-import { parseSinkSettings, type SinkSettings } from './config';
+import type { SinkSettings } from './config';
 import { OrderedRetries } from './ordered-retries';
 import { renderRecord, type PublishMessage } from './render';
 
@@ -49,8 +49,8 @@ function partitionOf(record: SinkRecord): string {
  * - Order: records are published in the order given, so per-partition order holds on the connection; a failed
  *   publish is retried ahead of the partition's later records, which wait behind it ({@link OrderedRetries}).
  */
-export class MqttSinkTask implements SinkTask {
-  private ctx: SinkTaskContext | undefined;
+export class MqttSinkTask implements SinkTask<SinkSettings> {
+  private ctx: SinkTaskContext<SinkSettings> | undefined;
   private log: Logger | undefined;
   private settings: SinkSettings | undefined;
   private client: MqttClient | undefined;
@@ -70,11 +70,11 @@ export class MqttSinkTask implements SinkTask {
     delayMs: (attempt) => backoffDelayMs(attempt - 1, RETRY_BASE_MS, RETRY_MAX_MS),
   });
 
-  async start(ctx: SinkTaskContext): Promise<void> {
+  async start(ctx: SinkTaskContext<SinkSettings>): Promise<void> {
     if (this.state !== 'NEW') throw new TaskFailedError('an MQTT sink task can only be started once');
     this.ctx = ctx;
     this.log = ctx.logger;
-    const settings = parseSinkSettings(ctx.config);
+    const settings = ctx.settings;
     this.settings = settings;
     const { connection } = settings;
     const clientId = clientIdOfTask(ctx.rawConfig, connection.clientIdPrefix, ctx.connector, ctx.taskId);
@@ -334,7 +334,7 @@ export class MqttSinkTask implements SinkTask {
     idle.forEach((w) => w.reject(new FerryError('TIMEOUT', 'the task is stopping')));
   }
 
-  private requireRunning(): SinkTaskContext {
+  private requireRunning(): SinkTaskContext<SinkSettings> {
     if (this.state !== 'RUNNING' || !this.ctx) throw new TaskFailedError(`the MQTT sink task is ${this.state}`);
     return this.ctx;
   }

@@ -5,10 +5,11 @@ import {
   UnavailableError,
   configNumber,
   configString,
+  defineSettings,
   settingsReader,
   type ConfigIssue,
   type ConfigProperty,
-  type ConfigSchema,
+  type SettingsReader,
   type ConfigValues,
   type RawConfig,
   type Schema,
@@ -49,8 +50,6 @@ export const SCHEMAS_DIR =
   ) ?? path.resolve(__dirname, '..', '..', 'schemas');
 
 export const DEFAULT_MAX_IN_FLIGHT = 2000;
-/** 1 MiB: what fits, with the envelope around it, in a record under Kafka's default 1 MB message limit… nearly. */
-export const DEFAULT_MAX_PACKET_BYTES = 1_048_576;
 
 const sourceProperties: Record<string, ConfigProperty> = {
   'mqtt.topics': {
@@ -89,7 +88,8 @@ const sourceProperties: Record<string, ConfigProperty> = {
     type: 'integer',
     minimum: 64,
     maximum: 268435460,
-    default: DEFAULT_MAX_PACKET_BYTES,
+    // 1 MiB: what fits, with the envelope around it, in a record under Kafka's default 1 MB message limit… nearly.
+    default: 1_048_576,
     description:
       'Largest MQTT packet a task accepts, in bytes (whole PUBLISH: header, topic, properties, payload). Announced ' +
       'as the MQTT 5 Maximum Packet Size, so the broker does not send larger messages; on MQTT 3.1.1, or from a ' +
@@ -164,12 +164,15 @@ const sourceProperties: Record<string, ConfigProperty> = {
   },
 };
 
-/** The connector's configuration schema: the shared connection keys plus the source keys. */
-export const mqttSourceConfig: ConfigSchema = {
-  type: 'object',
-  properties: { ...mqttConnectionConfig, ...sourceProperties },
-  required: ['mqtt.server.uri', 'mqtt.topics', 'kafka.topic'],
-};
+/** The source's settings declared once: keys and defaults, and the parser of what tasks get as `ctx.settings`. */
+export const mqttSourceConfig = defineSettings(
+  {
+    type: 'object',
+    properties: { ...mqttConnectionConfig, ...sourceProperties },
+    required: ['mqtt.server.uri', 'mqtt.topics', 'kafka.topic'],
+  },
+  (read, values) => readSourceSettings(read, values),
+);
 
 /** Resolves `mqtt.value.schema.file` against the schemas/ folder when relative. */
 export function resolveSchemaFile(file: string): string {
@@ -324,8 +327,9 @@ export interface SourceSettings {
 }
 
 /** Parses a task's configuration (validated when stored); throws a ConfigError naming a bad key. */
-export function parseSourceSettings(values: ConfigValues): SourceSettings {
-  const read = settingsReader(mqttSourceConfig, values);
+export const parseSourceSettings = (values: ConfigValues): SourceSettings => mqttSourceConfig.parse(values);
+
+function readSourceSettings(read: SettingsReader, values: ConfigValues): SourceSettings {
   const filters = read.list('mqtt.topics');
   const subscribed = read.list(TASK_FILTERS_KEY);
   const schemaFile = read.string('mqtt.value.schema.file');
@@ -335,11 +339,11 @@ export function parseSourceSettings(values: ConfigValues): SourceSettings {
     connection: parseMqttConnection(values),
     filters,
     subscriptions: subscribed.length > 0 ? subscribed : filters,
-    qos: (read.number('mqtt.qos') ?? 1) as 0 | 1 | 2,
-    maxInFlight: read.number('mqtt.max.in.flight') ?? DEFAULT_MAX_IN_FLIGHT,
-    maxPacketBytes: read.number('mqtt.max.packet.bytes') ?? DEFAULT_MAX_PACKET_BYTES,
+    qos: read.requireNumber('mqtt.qos') as 0 | 1 | 2,
+    maxInFlight: read.requireNumber('mqtt.max.in.flight'),
+    maxPacketBytes: read.requireNumber('mqtt.max.packet.bytes'),
     templates: compileSourceTemplates(values),
-    valueFormat: (read.string('mqtt.value.format') ?? 'envelope') as ValueFormat,
+    valueFormat: read.requireString('mqtt.value.format') as ValueFormat,
     ...(schemaFile ? { valueSchemaFile: schemaFile } : {}),
     ...(subject ? { valueSchemaSubject: subject } : {}),
     ...(registryUrl ? { valueSchemaRegistryUrl: registryUrl } : {}),

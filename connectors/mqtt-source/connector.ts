@@ -6,8 +6,15 @@ import {
   type RawConfig,
   type SourceConnectorPlugin,
 } from '../../runtime/api';
-import { TASK_CLIENT_ID_KEY, parseMqttConnection, releaseMqttSessions, taskClientId } from '../mqtt-common';
-import { TASK_FILTERS_KEY, mqttSourceConfig, shareGroupName, taskFilters, validateMqttSource } from './config';
+import { TASK_CLIENT_ID_KEY, releaseMqttSessions, taskClientId } from '../mqtt-common';
+import {
+  TASK_FILTERS_KEY,
+  mqttSourceConfig,
+  shareGroupName,
+  taskFilters,
+  validateMqttSource,
+  type SourceSettings,
+} from './config';
 import { MqttSourceTask } from './task';
 
 /**
@@ -15,26 +22,30 @@ import { MqttSourceTask } from './task';
  * `$share/<group>/<filter>` so the broker spreads the messages over them. Each task gets a stable client id derived
  * from connector and task, so a restarted task resumes its own broker session.
  */
-export class MqttSourceConnector implements Connector {
+export class MqttSourceConnector implements Connector<SourceSettings> {
   private raw: RawConfig = {};
   private name = '';
+  private prefix = '';
+  private filters: readonly string[] = [];
 
-  start(_config: ConfigValues, raw: RawConfig, ctx: ConnectorContext): Promise<void> {
+  start(_config: ConfigValues, raw: RawConfig, ctx: ConnectorContext<SourceSettings>): Promise<void> {
     this.raw = raw;
     this.name = ctx.name;
+    this.prefix = ctx.settings.connection.clientIdPrefix;
+    this.filters = ctx.settings.filters;
     return Promise.resolve();
   }
 
   taskConfigs(maxTasks: number): RawConfig[] {
     const n = Math.max(1, Math.trunc(maxTasks));
-    const read = settingsReader(mqttSourceConfig, this.raw);
-    const prefix = parseMqttConnection(this.raw).clientIdPrefix;
-    const filters = read.list('mqtt.topics');
-    const group = n > 1 ? shareGroupName(read.string('mqtt.share.group') ?? this.name) : undefined;
-    const subscriptions = taskFilters(filters, group).join(',');
+    const group =
+      n > 1
+        ? shareGroupName(settingsReader(mqttSourceConfig, this.raw).string('mqtt.share.group') ?? this.name)
+        : undefined;
+    const subscriptions = taskFilters(this.filters, group).join(',');
     return Array.from({ length: n }, (_, taskId) => ({
       ...this.raw,
-      [TASK_CLIENT_ID_KEY]: taskClientId(prefix, this.name, taskId),
+      [TASK_CLIENT_ID_KEY]: taskClientId(this.prefix, this.name, taskId),
       [TASK_FILTERS_KEY]: subscriptions,
     }));
   }
@@ -44,7 +55,7 @@ export class MqttSourceConnector implements Connector {
   }
 }
 
-export const mqttSourcePlugin: SourceConnectorPlugin = {
+export const mqttSourcePlugin: SourceConnectorPlugin<SourceSettings> = {
   type: 'source',
   className: 'MqttSourceConnector',
   aliases: ['io.ferry.connect.mqtt.MqttSourceConnector'],

@@ -1,13 +1,6 @@
 import { TaskFailedError, type Logger, type SourceTask, type SourceTaskContext } from '../../runtime/api';
 import { clientIdOfTask, tlsOptions } from '../mqtt-common';
-import {
-  fetchValueSchema,
-  loadValueSchema,
-  parseSourceSettings,
-  shareGroupName,
-  taskFilters,
-  type SourceSettings,
-} from './config';
+import { fetchValueSchema, loadValueSchema, shareGroupName, taskFilters, type SourceSettings } from './config';
 import { PARTITION_KEY, RecordMapper } from './mapping';
 import { SubscriberSession } from './session';
 import type { Complete, InboundMessage, SessionOptions } from './session-types';
@@ -71,9 +64,9 @@ export function sessionOptionsFrom(settings: SourceSettings, clientId: string): 
  * `start` connects in the background and returns: a broker that is down keeps the task RUNNING and retrying with
  * back-off; the error is logged, counted (`connection_errors`) and kept in {@link lastError} for status.
  */
-export class MqttSourceTask implements SourceTask {
+export class MqttSourceTask implements SourceTask<SourceSettings> {
   private session: SubscriberSession | undefined;
-  private ctx: SourceTaskContext | undefined;
+  private ctx: SourceTaskContext<SourceSettings> | undefined;
   private log: Logger | undefined;
   private stopped = false;
 
@@ -87,9 +80,9 @@ export class MqttSourceTask implements SourceTask {
     return this.session?.inFlight ?? 0;
   }
 
-  async start(ctx: SourceTaskContext): Promise<void> {
+  async start(ctx: SourceTaskContext<SourceSettings>): Promise<void> {
     this.ctx = ctx;
-    const settings = parseSourceSettings(ctx.config);
+    const { settings } = ctx;
     const log = ctx.logger.child({ component: 'mqtt-source' });
     this.log = log;
     const clientId = clientIdOfTask(ctx.rawConfig, settings.connection.clientIdPrefix, ctx.connector, ctx.taskId);

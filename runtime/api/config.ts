@@ -1,4 +1,4 @@
-import type { ConfigIssue } from './errors';
+import { ConfigError, type ConfigIssue } from './errors';
 import type { ValidationContext } from './schema-reader';
 
 /** Connect's config types, as reported by `GET /connector-plugins/{p}/config` and validate. */
@@ -89,6 +89,10 @@ export interface SettingsReader {
   number(key: string): number | undefined;
   boolean(key: string): boolean | undefined;
   list(key: string): string[];
+  /** The value, else the schema's default; a key with neither throws a {@link ConfigError} naming it as required. */
+  requireString(key: string): string;
+  requireNumber(key: string): number;
+  requireBoolean(key: string): boolean;
 }
 
 /**
@@ -103,7 +107,11 @@ export function settingsReader(schema: ConfigSchema, values: ConfigValues): Sett
     return d === undefined || d === null ? {} : { [key]: d };
   };
   const given = (key: string): boolean => values[key] !== undefined && values[key] !== null;
-  return {
+  const required = <T>(key: string, v: T | undefined): T => {
+    if (v === undefined) throw new ConfigError([{ key, message: 'is required' }]);
+    return v;
+  };
+  const read: SettingsReader = {
     string: (key) => configString(given(key) ? values : fallback(key), key),
     number: (key) => {
       // An empty or unreadable number falls back too: a stored config may hold "" for a key left blank.
@@ -112,5 +120,9 @@ export function settingsReader(schema: ConfigSchema, values: ConfigValues): Sett
     },
     boolean: (key) => configBoolean(given(key) ? values : fallback(key), key),
     list: (key) => configList(given(key) ? values : fallback(key), key),
+    requireString: (key) => required(key, read.string(key)),
+    requireNumber: (key) => required(key, read.number(key)),
+    requireBoolean: (key) => required(key, read.boolean(key)),
   };
+  return read;
 }

@@ -1,4 +1,5 @@
 import type { ConfigSchema, ConfigValidator, ConfigValues, RawConfig } from './config';
+import type { SettingsDeclaration } from './settings';
 import type { OffsetMap, SinkRecord, SourceRecord } from './record';
 import type { SchemaReader } from './schema-reader';
 
@@ -20,9 +21,14 @@ export interface TaskMetrics {
   gauge(name: string, value: number): void;
 }
 
-/** What the runtime gives a connector instance. */
-export interface ConnectorContext {
+/**
+ * What the runtime gives a connector instance. `S` is the plugin's settings type (see {@link defineSettings}); a
+ * plugin whose `config` is a bare schema gets the parsed values there.
+ */
+export interface ConnectorContext<S = unknown> {
   readonly name: string;
+  /** The connector's configuration parsed once by its plugin's settings declaration. */
+  readonly settings: S;
   readonly logger: Logger;
   /** Ask the runtime to call `taskConfigs` again and restart tasks whose configs changed. */
   requestTaskReconfiguration(): void;
@@ -31,15 +37,15 @@ export interface ConnectorContext {
 }
 
 /** A connector instance: splits work into task configs. Constructors do no I/O. */
-export interface Connector {
-  start(config: ConfigValues, raw: RawConfig, ctx: ConnectorContext): Promise<void>;
+export interface Connector<S = unknown> {
+  start(config: ConfigValues, raw: RawConfig, ctx: ConnectorContext<S>): Promise<void>;
   /** Up to `maxTasks` task configurations; each becomes one task. */
   taskConfigs(maxTasks: number): RawConfig[];
   stop(): Promise<void>;
 }
 
-/** What the runtime gives every task. */
-export interface TaskContext {
+/** What the runtime gives every task; `S` is its plugin's settings type (see {@link ConnectorContext}). */
+export interface TaskContext<S = unknown> {
   readonly connector: string;
   readonly taskId: number;
   /** The worker's advertised id (`host:port`), for ids that must be unique across the cluster. */
@@ -50,6 +56,8 @@ export interface TaskContext {
   readonly config: ConfigValues;
   /** The task's configuration as stored: strings, placeholders resolved. */
   readonly rawConfig: RawConfig;
+  /** The task's configuration parsed once, at its start, by its plugin's settings declaration. */
+  readonly settings: S;
   /** Aborted when the task is being stopped. */
   readonly signal: AbortSignal;
   /** Reads user schemas (e.g. Avro) into Connect schemas. */
@@ -62,7 +70,7 @@ export interface TaskContext {
 export type RecordCallback = (err?: Error) => void;
 
 /** What the runtime gives a source task. */
-export interface SourceTaskContext extends TaskContext {
+export interface SourceTaskContext<S = unknown> extends TaskContext<S> {
   /**
    * Hands one record to the runtime: transforms, converters, producer. `done` is called exactly once: without an
    * error when the record, or its dead-letter copy, is durable in Kafka, or when a transform filtered it out;
@@ -85,8 +93,8 @@ export interface SourceTaskContext extends TaskContext {
  * connect to its source inside `start` and push records at once. A task either pushes records through
  * `ctx.send` or implements `poll`.
  */
-export interface SourceTask {
-  start(ctx: SourceTaskContext): Promise<void>;
+export interface SourceTask<S = unknown> {
+  start(ctx: SourceTaskContext<S>): Promise<void>;
   /** Pull model: the next batch (may be empty); the runtime loops until stop. */
   poll?(signal: AbortSignal): Promise<SourceRecord[]>;
   /** Stop taking new data; what was sent but not completed is not acknowledged to the source. */
@@ -94,7 +102,7 @@ export interface SourceTask {
 }
 
 /** What the runtime gives a sink task. */
-export interface SinkTaskContext extends TaskContext {
+export interface SinkTaskContext<S = unknown> extends TaskContext<S> {
   /** The external system has the record: its offset may be committed once all earlier ones are done too. */
   ack(record: SinkRecord): void;
   /** The record cannot be delivered (rendering failed…): the runtime applies the error policy (DLQ or fail). */
@@ -105,8 +113,8 @@ export interface SinkTaskContext extends TaskContext {
 }
 
 /** A sink task. */
-export interface SinkTask {
-  start(ctx: SinkTaskContext): Promise<void>;
+export interface SinkTask<S = unknown> {
+  start(ctx: SinkTaskContext<S>): Promise<void>;
   /**
    * Takes records (in Kafka order per partition). Resolves when the task can take more: a task with a bounded
    * window resolves late, which is the back-pressure. Each record is completed later with `ctx.ack` or `ctx.reject`.
@@ -117,17 +125,21 @@ export interface SinkTask {
   stop(): Promise<void>;
 }
 
-interface PluginBase {
+interface PluginBase<S> {
   /** The class name users give in `connector.class`, e.g. `MqttSourceConnector`. */
   readonly className: string;
   /** Other accepted names, e.g. a package-qualified `io.ferry.connect.mqtt.MqttSourceConnector`. */
   readonly aliases?: readonly string[];
   readonly version: string;
   readonly description?: string;
-  readonly config: ConfigSchema;
-  /** Cross-key checks beyond the schema (templates, filters…). */
+  /**
+   * The plugin's keys; declared with {@link defineSettings}, also the parser of the settings its connector and
+   * tasks receive (`ctx.settings`) and whose problems validation reports.
+   */
+  readonly config: ConfigSchema | SettingsDeclaration<S>;
+  /** Cross-key checks beyond the schema and the settings parser (e.g. ones that need `tasks.max`). */
   readonly validate?: ConfigValidator;
-  createConnector(): Connector;
+  createConnector(): Connector<S>;
   /**
    * Called when tasks go away for good (the connector is deleted, or `tasks.max` shrank): release what they held
    * outside Kafka (e.g. persistent MQTT sessions). Errors are logged, not fatal.
@@ -135,14 +147,14 @@ interface PluginBase {
   releaseTasks?(taskConfigs: readonly RawConfig[], logger: Logger): Promise<void>;
 }
 
-export interface SourceConnectorPlugin extends PluginBase {
+export interface SourceConnectorPlugin<S = unknown> extends PluginBase<S> {
   readonly type: 'source';
-  createTask(): SourceTask;
+  createTask(): SourceTask<S>;
 }
 
-export interface SinkConnectorPlugin extends PluginBase {
+export interface SinkConnectorPlugin<S = unknown> extends PluginBase<S> {
   readonly type: 'sink';
-  createTask(): SinkTask;
+  createTask(): SinkTask<S>;
 }
 
-export type ConnectorPlugin = SourceConnectorPlugin | SinkConnectorPlugin;
+export type ConnectorPlugin<S = unknown> = SourceConnectorPlugin<S> | SinkConnectorPlugin<S>;

@@ -6,5 +6,6 @@ export * from './schema';
 export * from './record';
 export * from './errors';
 export * from './config';
+export * from './settings';
 export * from './connector';
 export * from './schema-reader';

@@ -1,5 +1,13 @@
 import type { ValidateFunction } from 'ajv';
-import type { ConfigIssue, ConfigProperty, ConfigValues, ConnectorPlugin, RawConfig } from '../api';
+import {
+  ConfigError,
+  declaresSettings,
+  type ConfigIssue,
+  type ConfigProperty,
+  type ConfigValues,
+  type ConnectorPlugin,
+  type RawConfig,
+} from '../api';
 import { schemaReader } from '../converters';
 import { ajv } from './ajv';
 import { issueMessage } from './messages';
@@ -220,11 +228,15 @@ function commonChecks(plugin: ConnectorPlugin, values: Record<string, unknown>, 
   }
 }
 
-function run(
-  plugin: ConnectorPlugin,
-  raw: RawConfig,
-  withCommon: boolean,
-): { values: ConfigValues; issues: ConfigIssue[] } {
+/** A configuration parsed for a plugin: the schema's values, the plugin's typed settings, every problem found. */
+export interface ParsedConfig {
+  readonly values: ConfigValues;
+  /** What the plugin's settings declaration made of `values` (the values themselves for a bare schema). */
+  readonly settings: unknown;
+  readonly issues: ConfigIssue[];
+}
+
+function run(plugin: ConnectorPlugin, raw: RawConfig, withCommon: boolean): ParsedConfig {
   const compiled = compile(plugin, withCommon);
   const issues: ConfigIssue[] = [];
   const values = prepareValues(compiled.properties, raw);
@@ -233,7 +245,7 @@ function run(
       key: 'connector.class',
       message: `Plugin ${plugin.className} has an invalid configuration schema: ${compiled.error ?? 'unknown error'}`,
     });
-    return { values, issues };
+    return { values, settings: values, issues };
   }
   const secrets = secretKeys(plugin, raw);
   if (!compiled.validate(values)) {
@@ -245,35 +257,42 @@ function run(
     }
   }
   if (withCommon) commonChecks(plugin, values, issues);
-  // The plugin's cross-key checks assume values of the right types, so they run only on a config that passed.
-  if (issues.length === 0 && plugin.validate) {
+  // The plugin's settings parser and cross-key checks assume values of the right types, so they run only on a config
+  // that passed; both run, so a problem either finds is reported together with the other's.
+  if (issues.length > 0) return { values, settings: values, issues };
+  const failed = (what: string, err: unknown): ConfigIssue => ({
+    key: 'connector.class',
+    message: `${plugin.className} failed to ${what}: ${err instanceof Error ? err.message : String(err)}`,
+  });
+  let settings: unknown = values;
+  if (declaresSettings(plugin.config)) {
+    try {
+      settings = plugin.config.parse(values);
+    } catch (err) {
+      if (err instanceof ConfigError) for (const issue of err.issues) pushUnique(issues, issue);
+      else issues.push(failed('parse its settings', err));
+    }
+  }
+  if (plugin.validate) {
     try {
       for (const issue of plugin.validate(values, raw, { schemas: schemaReader })) pushUnique(issues, issue);
     } catch (err) {
-      issues.push({
-        key: 'connector.class',
-        message: `${plugin.className} failed to validate the configuration: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      issues.push(failed('validate the configuration', err));
     }
   }
-  return { values, issues };
+  return { values, settings, issues };
 }
 
 /**
  * Parses a connector configuration (placeholders already resolved) with the common keys and the plugin's schema:
- * coerces Connect's strings, applies defaults, then runs the plugin's own checks. Every issue names its key.
+ * coerces Connect's strings, applies defaults, then runs the plugin's settings parser and own checks. Every issue
+ * names its key.
  */
-export function parseConnectorConfig(
-  plugin: ConnectorPlugin,
-  raw: RawConfig,
-): { values: ConfigValues; issues: ConfigIssue[] } {
+export function parseConnectorConfig(plugin: ConnectorPlugin, raw: RawConfig): ParsedConfig {
   return run(plugin, raw, true);
 }
 
 /** Parses a task configuration: the plugin's schema only, since task configs need not carry `name` or `connector.class`. */
-export function parseTaskConfig(
-  plugin: ConnectorPlugin,
-  raw: RawConfig,
-): { values: ConfigValues; issues: ConfigIssue[] } {
+export function parseTaskConfig(plugin: ConnectorPlugin, raw: RawConfig): ParsedConfig {
   return run(plugin, raw, false);
 }

@@ -10,6 +10,7 @@ export interface SinkRunnerDeps {
   readonly plugin: SinkConnectorPlugin;
   readonly config: ConfigValues;
   readonly rawConfig: RawConfig;
+  readonly settings: unknown;
   readonly pipeline: SinkPipeline;
   /** librdkafka settings for the consumer (bootstrap, overrides). */
   readonly consumerConf: Record<string, string | number | boolean>;

@@ -26,6 +26,7 @@ export interface SourceRunnerDeps {
   readonly plugin: SourceConnectorPlugin;
   readonly config: ConfigValues;
   readonly rawConfig: RawConfig;
+  readonly settings: unknown;
   readonly pipeline: SourcePipeline;
   readonly producer: DataProducer;
   readonly topics: TopicCreator;

@@ -3,7 +3,10 @@ import { schemaReader } from '../converters';
 
 /** The part of a task's context every runner gives the same way. */
 export function taskContext(
-  d: Pick<TaskContext, 'connector' | 'taskId' | 'workerId' | 'logger' | 'metrics' | 'config' | 'rawConfig'>,
+  d: Pick<
+    TaskContext,
+    'connector' | 'taskId' | 'workerId' | 'logger' | 'metrics' | 'config' | 'rawConfig' | 'settings'
+  >,
   signal: AbortSignal,
   fail: (err: Error) => void,
 ): TaskContext {
@@ -15,6 +18,7 @@ export function taskContext(
     metrics: d.metrics,
     config: d.config,
     rawConfig: d.rawConfig,
+    settings: d.settings,
     signal,
     schemas: schemaReader,
     fail,

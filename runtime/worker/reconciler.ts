@@ -136,6 +136,7 @@ export class Reconciler {
       const instance = plugin.createConnector();
       const ctx: ConnectorContext = {
         name: rt.name,
+        settings: parsed.settings,
         logger: this.s.logger.child({ connector: rt.name }),
         requestTaskReconfiguration: () => this.reconcile(rt.name),
         raiseError: (err) =>

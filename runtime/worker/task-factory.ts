@@ -63,6 +63,7 @@ export const buildTask: TaskBuilder = async (
     taskId: t.id,
     workerId: s.workerId,
     config: parsed.values,
+    settings: parsed.settings,
     rawConfig: resolved,
     logger,
     metrics,

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { TASK_CLIENT_ID_KEY, releaseMqttSessions } from '../../../connectors/mqtt-common';
-import { MqttSinkConnector, MqttSinkTask } from '../../../connectors/mqtt-sink';
+import { MqttSinkConnector, MqttSinkTask, parseSinkSettings, type SinkSettings } from '../../../connectors/mqtt-sink';
 import { UnavailableError, type ConnectorContext } from '../../../runtime/api';
 import { freePort, quietLogger, stackEnv, uniqueId } from '../../helpers';
 import { SinkHarness, sinkRecord } from './harness';
@@ -70,8 +70,9 @@ describe('MQTT sink connection handling against the real Mosquitto', () => {
     const name = uniqueId('sinkrel');
     const raw = { 'mqtt.server.uri': url, topics: 'orders', 'mqtt.topic': 'x', 'mqtt.client.id.prefix': 'ferrytest' };
     const connector = new MqttSinkConnector();
-    const ctx: ConnectorContext = {
+    const ctx: ConnectorContext<SinkSettings> = {
       name,
+      settings: parseSinkSettings(raw),
       logger: quietLogger(),
       requestTaskReconfiguration: () => undefined,
       raiseError: () => undefined,

@@ -9,13 +9,14 @@ import type {
   SinkTaskContext,
   TaskMetrics,
 } from '../../../runtime/api';
+import { parseSinkSettings, type SinkSettings } from '../../../connectors/mqtt-sink';
 import { quietLogger } from '../../helpers';
 
 /**
  * What the runtime would give a sink task, with every call recorded: acks and rejects per record (by
  * topic/partition/offset), pauses, resumes and metrics. Stands in for the runtime until its sink loop exists.
  */
-export class SinkHarness implements SinkTaskContext {
+export class SinkHarness implements SinkTaskContext<SinkSettings> {
   readonly workerId = '127.0.0.1:8083';
   readonly logger: Logger;
   readonly logLines: string[] = [];
@@ -46,6 +47,11 @@ export class SinkHarness implements SinkTaskContext {
   }
 
   readonly schemas = schemaReader;
+
+  /** As the runtime does at a task's start: the config parsed by the plugin's settings declaration. */
+  get settings(): SinkSettings {
+    return parseSinkSettings(this.config);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;

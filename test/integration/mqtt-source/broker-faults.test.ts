@@ -1,5 +1,10 @@
 import mqtt from 'mqtt';
-import { mqttSourcePlugin, SubscriberSession, type MqttSourceTask } from '../../../connectors/mqtt-source';
+import {
+  mqttSourcePlugin,
+  parseSourceSettings,
+  SubscriberSession,
+  type MqttSourceTask,
+} from '../../../connectors/mqtt-source';
 import type { Logger } from '../../../runtime/api';
 import { DedicatedService, eventually, silentLogger, uniqueId } from '../../helpers';
 import { startTask } from './harness';
@@ -159,6 +164,7 @@ describe('MQTT source task when the broker fails', () => {
     const connector = mqttSourcePlugin.createConnector();
     await connector.start(cfg, cfg, {
       name,
+      settings: parseSourceSettings(cfg),
       logger: silentLogger,
       requestTaskReconfiguration: () => undefined,
       raiseError: () => undefined,

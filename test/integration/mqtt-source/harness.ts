@@ -1,6 +1,6 @@
 import { schemaReader } from '../../../runtime/converters';
 import type { OffsetMap, RecordCallback, SourceRecord, SourceTaskContext, TaskMetrics } from '../../../runtime/api';
-import { MqttSourceTask } from '../../../connectors/mqtt-source';
+import { MqttSourceTask, parseSourceSettings, type SourceSettings } from '../../../connectors/mqtt-source';
 import { silentLogger } from '../../helpers';
 
 /** A sent record and its completion. */
@@ -18,7 +18,7 @@ export type CompletionMode =
  * A SourceTaskContext standing in for the runtime (not written yet): keeps every record sent, completes them as
  * the test chooses, and tracks how many were outstanding at most.
  */
-export class Harness implements SourceTaskContext {
+export class Harness implements SourceTaskContext<SourceSettings> {
   readonly sent: Sent[] = [];
   readonly counters = new Map<string, number>();
   readonly gauges = new Map<string, number>();
@@ -44,6 +44,11 @@ export class Harness implements SourceTaskContext {
 
   get config(): Record<string, string> {
     return this.rawConfig;
+  }
+
+  /** As the runtime does at a task's start: the config parsed by the plugin's settings declaration. */
+  get settings(): SourceSettings {
+    return parseSourceSettings(this.rawConfig);
   }
 
   fail(err: Error): void {

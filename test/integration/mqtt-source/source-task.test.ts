@@ -1,5 +1,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { MqttSourceConnector, type MqttSourceTask } from '../../../connectors/mqtt-source';
+import {
+  MqttSourceConnector,
+  parseSourceSettings,
+  type MqttSourceTask,
+  type SourceSettings,
+} from '../../../connectors/mqtt-source';
 import type { ConnectorContext, Logger } from '../../../runtime/api';
 import { eventually, stackEnv, uniqueId } from '../../helpers';
 import { startTask, type Harness } from './harness';
@@ -233,13 +238,14 @@ describe.each<Version>(['3.1.1', '5'])('MQTT source task on MQTT %s', (version) 
     const connectorName = uniqueId('c');
     const connector = new MqttSourceConnector();
     const logger = { child: () => logger } as unknown as Logger;
-    const cctx: ConnectorContext = {
+    const config = baseConfig(version, root);
+    const cctx: ConnectorContext<SourceSettings> = {
       name: connectorName,
+      settings: parseSourceSettings(config),
       logger,
       requestTaskReconfiguration: () => undefined,
       raiseError: () => undefined,
     };
-    const config = baseConfig(version, root);
     await connector.start(config, config, cctx);
     const [c0, c1] = connector.taskConfigs(2);
     expect(c0?.['mqtt.task.filters']).toBe(`$share/${connectorName}/${root}/#`);

@@ -48,6 +48,7 @@ describe('a record Kafka refuses for good', () => {
       plugin,
       config: {},
       rawConfig: {},
+      settings: {},
       pipeline,
       producer,
       topics: { ensure: () => null } as unknown as TopicCreator,

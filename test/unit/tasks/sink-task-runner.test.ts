@@ -125,6 +125,7 @@ function setup(opts: { rejectFails?: boolean } = {}) {
     plugin,
     config: {},
     rawConfig: {},
+    settings: {},
     pipeline,
     consumerConf: {},
     groupId: 'connect-c',

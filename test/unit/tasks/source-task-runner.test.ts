@@ -81,6 +81,7 @@ function setup(
     plugin,
     config: {},
     rawConfig: {},
+    settings: {},
     pipeline,
     producer: producer as unknown as DataProducer,
     topics: { ensure: () => null } as unknown as TopicCreator,

@@ -1,4 +1,4 @@
-import { schemaReader } from '../../../../runtime/converters';
+import { parseConnectorConfig } from '../../../../runtime/config';
 import { ConfigError } from '../../../../runtime/api';
 import { mqttSinkPlugin, parseSinkSettings, validateSinkConfig } from '../../../../connectors/mqtt-sink';
 
@@ -28,7 +28,9 @@ describe('MQTT sink configuration', () => {
       expect.arrayContaining(['mqtt.server.uri', 'mqtt.password', 'mqtt.topic', 'mqtt.qos', 'mqtt.max.in.flight']),
     );
     expect(mqttSinkPlugin.config.properties['mqtt.max.in.flight']?.maximum).toBe(20000);
-    expect(mqttSinkPlugin.validate?.(base, {}, { schemas: schemaReader })).toEqual([]);
+    expect(
+      parseConnectorConfig(mqttSinkPlugin, { ...base, name: 's', 'connector.class': 'MqttSinkConnector' }).issues,
+    ).toEqual([]);
   });
 
   it('wants exactly one of topics and topics.regex', () => {

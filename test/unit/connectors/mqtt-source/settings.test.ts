@@ -104,16 +104,14 @@ describe('sessionOptionsFrom', () => {
 describe('MqttSourceConnector.taskConfigs', () => {
   it('gives each task its client id and, with several tasks, shared subscriptions', async () => {
     const c = new MqttSourceConnector();
-    await c.start(
-      {},
-      { ...minimal, 'mqtt.client.id.prefix': 'px' },
-      {
-        name: 'conn',
-        logger: undefined as never,
-        requestTaskReconfiguration: () => undefined,
-        raiseError: () => undefined,
-      },
-    );
+    const raw = { ...minimal, 'mqtt.client.id.prefix': 'px' };
+    await c.start({}, raw, {
+      name: 'conn',
+      settings: parseSourceSettings(raw),
+      logger: undefined as never,
+      requestTaskReconfiguration: () => undefined,
+      raiseError: () => undefined,
+    });
     const configs = c.taskConfigs(2);
     expect(configs.map((t) => t[TASK_CLIENT_ID_KEY])).toEqual(['px-conn-0', 'px-conn-1']);
     expect(configs[0]?.[TASK_FILTERS_KEY]).toBe('$share/conn/f/#,$share/conn/g/+');
