@@ -52,11 +52,14 @@ export class SinkTaskRunner {
         // A sink configured before its topic exists finds it within seconds, not at the next 5-minute refresh.
         'topic.metadata.refresh.interval.ms': 5000,
         rebalance_cb: true,
+        // An async commit reports its outcome only through this callback: without it a failed commit is forgotten.
+        offset_commit_cb: true,
       },
       { 'auto.offset.reset': 'earliest' },
     );
     this.consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
     this.consumer.on('event.error', (err) => deps.logger.warn({ err: err.message }, 'sink consumer error'));
+    this.consumer.on('offset.commit', (err, offsets) => this.onCommitted(err, offsets));
     // consume(n) otherwise holds a batch up to a second waiting for n records: a lone record would wait that long.
     this.consumer.setDefaultConsumeTimeout(20);
   }
@@ -190,8 +193,11 @@ export class SinkTaskRunner {
     this.ledger.done(entry);
   }
 
-  /** Commits the acked prefix of every partition. */
-  private commit(sync: boolean, only?: Set<string>): void {
+  /**
+   * Commits the acked prefix of every partition (`only`: of those partitions). Whether an async commit reached Kafka
+   * is known only later, in {@link onCommitted}; false when a sync commit failed at once.
+   */
+  private commit(sync: boolean, only?: Set<string>): boolean {
     const ready = this.ledger.takeCommittable();
     const offsets: Kafka.TopicPartitionOffset[] = [];
     for (const [stream, offset] of ready) {
@@ -202,14 +208,36 @@ export class SinkTaskRunner {
       const [topic, p] = stream.split('\u0000');
       offsets.push({ topic: topic!, partition: Number(p), offset });
     }
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) return true;
     try {
       if (sync) this.consumer.commitSync(offsets);
       else this.consumer.commit(offsets);
+      return true;
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
-      for (const [stream] of ready) this.ledger.markDirty(stream);
+      this.commitFailed(err, offsets);
+      return false;
     }
+  }
+
+  /** The outcome of a commit, served by librdkafka during a poll. "No offset" means there was nothing to commit. */
+  private onCommitted(err: Kafka.LibrdKafkaError | undefined, offsets: Kafka.TopicPartitionOffset[]): void {
+    if (!err || err.code === Kafka.CODES.ERRORS.ERR__NO_OFFSET) return;
+    this.commitFailed(err, offsets);
+  }
+
+  /**
+   * A commit that did not reach Kafka (coordinator moving, broker unreachable) is not forgotten: its partitions are
+   * committed again at the next commit, with whatever prefix is done by then. A partition revoked meanwhile is left
+   * to its new owner, who reads from the last commit that did succeed (at least once).
+   */
+  private commitFailed(err: unknown, offsets: readonly Kafka.TopicPartitionOffset[]): void {
+    this.deps.metrics.count('offset_commit_failures');
+    const e = err as { message?: unknown; code?: unknown };
+    this.deps.logger.warn(
+      { err: String(e.message ?? err), code: e.code, partitions: offsets.length },
+      'sink offset commit failed; it is retried with the next commit',
+    );
+    for (const o of offsets) this.ledger.markDirty(this.streamKey(o.topic, o.partition));
   }
 
   /** Records not yet read, over the assigned partitions, from the watermarks librdkafka caches with each fetch. */

@@ -7,7 +7,7 @@ import Kafka from 'node-rdkafka';
 import type { SinkConnectorPlugin, SinkRecord, SinkTask, SinkTaskContext } from '../../../runtime/api';
 import type { SinkPipeline } from '../../../runtime/pipeline/types';
 import { SinkTaskRunner } from '../../../runtime/tasks/sink-task-runner';
-import { silentLogger } from '../../helpers/logger';
+import { quietLogger } from '../../helpers/logger';
 
 /** Keeps what the runner handed it; the test acks or rejects through the context the runner gave. */
 class FakeSinkTask implements SinkTask {
@@ -100,8 +100,10 @@ class FakeConsumer {
   }
 }
 
-function setup(opts: { rejectFails?: boolean } = {}) {
+function setup(opts: { rejectFails?: boolean; commitIntervalMs?: number } = {}) {
   const task = new FakeSinkTask();
+  const counters = new Map<string, number>();
+  const logLines: string[] = [];
   const consumer = new FakeConsumer();
   const failures: Error[] = [];
   const pipeline: SinkPipeline = {
@@ -127,19 +129,19 @@ function setup(opts: { rejectFails?: boolean } = {}) {
     rawConfig: {},
     settings: {},
     pipeline,
-    consumerConf: {},
+    consumerConf: { 'sasl.password': 'very-secret-pw' },
     groupId: 'connect-c',
     topics: ['in'],
     topicsRegex: undefined,
-    logger: silentLogger,
-    metrics: { count: () => undefined, gauge: () => undefined },
+    logger: quietLogger(logLines),
+    metrics: { count: (name, n = 1) => void counters.set(name, (counters.get(name) ?? 0) + n), gauge: () => undefined },
     // Commits happen at stop or on a revoke, when the test causes them: the timer never fires within a test.
-    commitIntervalMs: 3_600_000,
+    commitIntervalMs: opts.commitIntervalMs ?? 3_600_000,
     onTopicUsed: () => undefined,
     onFailure: (err) => failures.push(err),
     createConsumer: () => consumer as unknown as Kafka.KafkaConsumer,
   });
-  return { task, consumer, failures, runner };
+  return { task, consumer, failures, runner, counters, logLines };
 }
 
 /** Waits (by turns of the event loop, never by the clock) until `cond` holds. */
@@ -231,5 +233,54 @@ describe('sink task runner', () => {
     expect(task.stops).toBe(1);
     expect(consumer.disconnects).toBe(1);
     expect(consumer.syncCommits).toHaveLength(1);
+  });
+
+  it('commits again the partitions of an async commit that failed, counts and logs the failure', async () => {
+    const { task, consumer, runner, counters, logLines } = setup({ commitIntervalMs: 5 });
+    await runner.start();
+    for (const o of [0, 1]) consumer.add(0, o);
+    consumer.add(1, 0);
+    await until(() => task.received.length === 3, 'three records in the task');
+    for (const [p, o] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ] as const)
+      task.ctx!.ack(task.record(p, o));
+    await until(() => consumer.commits.length > 0, 'an async commit');
+    const first = consumer.commits.length;
+    // The coordinator moved: librdkafka reports the async commit as failed, later, during a poll.
+    consumer.emit(
+      'offset.commit',
+      { code: Kafka.CODES.ERRORS.ERR_NOT_COORDINATOR, message: 'Broker: Not coordinator' },
+      [
+        { topic: 'in', partition: 0, offset: 2 },
+        { topic: 'in', partition: 1, offset: 1 },
+      ],
+    );
+    // Nothing new was acked: only the retry can commit these offsets again.
+    await until(() => consumer.commits.length > first, 'the failed commit retried');
+    const retried = new Map(
+      consumer.commits
+        .slice(first)
+        .flat()
+        .map((o) => [o.partition, o.offset]),
+    );
+    expect(retried).toEqual(
+      new Map([
+        [0, 2],
+        [1, 1],
+      ]),
+    );
+    expect(counters.get('offset_commit_failures')).toBe(1);
+    const warned = logLines.filter((l) => l.includes('offset commit failed'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('Not coordinator');
+    expect(logLines.join('\n')).not.toContain('very-secret-pw');
+    // A successful commit, or one with nothing to commit, is not a failure.
+    consumer.emit('offset.commit', undefined, [{ topic: 'in', partition: 0, offset: 2 }]);
+    consumer.emit('offset.commit', { code: Kafka.CODES.ERRORS.ERR__NO_OFFSET, message: 'Local: No offset stored' }, []);
+    expect(counters.get('offset_commit_failures')).toBe(1);
+    await runner.stop(1000);
   });
 });
