@@ -122,7 +122,7 @@ function build<T>(
   prefix: string,
   issues: ConfigIssue[],
 ): T | undefined {
-  const reader = new SettingsReader(settingsOf(raw, prefix), prefix);
+  const reader = new SettingsReader(settingsOf(raw, prefix), prefix, def.configKeys);
   let built: unknown;
   try {
     built = def.create(reader);

@@ -22,7 +22,7 @@ class Flatten implements Transformation {
     private readonly side: Side,
     settings: SettingsReader,
   ) {
-    this.delimiter = settings.string('delimiter', { default: '.' });
+    this.delimiter = settings.string('delimiter');
   }
 
   apply<R extends ConnectRecord>(record: R): R | null {

@@ -27,9 +27,9 @@ class TimestampRouter implements Transformation {
   private readonly format: DateFormat | undefined;
 
   constructor(settings: SettingsReader) {
-    this.topicFormat = settings.string('topic.format', { default: '${topic}-${timestamp}' });
+    this.topicFormat = settings.string('topic.format');
     try {
-      this.format = compileDateFormat(settings.string('timestamp.format', { default: 'yyyyMMdd' }));
+      this.format = compileDateFormat(settings.string('timestamp.format'));
     } catch (err) {
       settings.issue('timestamp.format', (err as Error).message);
     }

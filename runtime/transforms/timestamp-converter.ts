@@ -47,7 +47,7 @@ class TimestampConverter implements Transformation {
   ) {
     this.field = settings.string('field');
     this.target = settings.oneOf('target.type', TARGET_TYPES, { required: true });
-    this.precision = settings.oneOf('unix.precision', PRECISIONS, { default: 'milliseconds' });
+    this.precision = settings.oneOf('unix.precision', PRECISIONS);
     const pattern = settings.string('format');
     if (pattern !== '') {
       try {

@@ -31,7 +31,8 @@ export interface PredicateDefinition {
 
 /**
  * Typed reads of one transform's or predicate's settings that collect every problem, named with the full key
- * (`transforms.route.regex`), so validation and construction are one code path.
+ * (`transforms.route.regex`), so validation and construction are one code path. A key left unset takes the default
+ * its definition's `configKeys` declare, so a default is stated once, beside the key's description.
  */
 export class SettingsReader {
   readonly issues: ConfigIssue[] = [];
@@ -40,7 +41,14 @@ export class SettingsReader {
     private readonly settings: Readonly<Record<string, string>>,
     /** e.g. `transforms.route.` */
     readonly prefix: string,
+    private readonly keys: Readonly<Record<string, ConfigProperty>> = {},
   ) {}
+
+  /** The default `configKeys` declare for `name`, as text. */
+  private declared(name: string): string | undefined {
+    const d = this.keys[name]?.default;
+    return typeof d === 'string' ? d : undefined;
+  }
 
   key(name: string): string {
     return `${this.prefix}${name}`;
@@ -58,7 +66,7 @@ export class SettingsReader {
     const v = this.settings[name];
     if (v === undefined || v === '') {
       if (opts.required) this.issue(name, 'is required');
-      return opts.default ?? '';
+      return opts.default ?? this.declared(name) ?? '';
     }
     return v;
   }
@@ -84,7 +92,8 @@ export class SettingsReader {
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], opts: { required?: boolean; default?: T } = {}): T {
-    const v = this.settings[name];
+    const given = this.settings[name];
+    const v = given === undefined || given === '' ? this.declared(name) : given;
     if (v === undefined || v === '') {
       if (opts.required) this.issue(name, `is required (one of ${values.join(', ')})`);
       return opts.default ?? (values[0] as T);

@@ -1,5 +1,5 @@
 import { LogicalTypes, RecordError, SchemaBuilder, Schemas } from '../../../runtime/api';
-import { applyChain, compileDateFormat, parseTransformChain } from '../../../runtime/transforms';
+import { applyChain, compileDateFormat, parseTransformChain, SettingsReader } from '../../../runtime/transforms';
 import { issuesOf, sinkRecord, transform } from './helpers';
 
 describe('Cast', () => {
@@ -248,5 +248,26 @@ describe('Filter and predicates', () => {
     expect(() =>
       transform('ExtractField$Value', { field: 'x' })(sinkRecord({ valueSchema: Schemas.STRING, value: 'a' })),
     ).toThrow(RecordError);
+  });
+});
+
+describe('transform settings defaults', () => {
+  const keys = {
+    delimiter: { type: 'string', default: '_', description: 'Joins' },
+    unit: { type: 'string', enum: ['s', 'ms'], default: 'ms', description: 'Unit' },
+  } as const;
+
+  it('takes an unset key, or one given empty, from the default its configKeys declare', () => {
+    const read = new SettingsReader({ unit: '' }, 'transforms.t.', keys);
+    expect(read.string('delimiter')).toBe('_');
+    expect(read.oneOf('unit', ['s', 'ms'] as const)).toBe('ms');
+    expect(read.issues).toEqual([]);
+  });
+
+  it('still prefers a given value and names the full key of a bad one', () => {
+    const read = new SettingsReader({ delimiter: '.', unit: 'h' }, 'transforms.t.', keys);
+    expect(read.string('delimiter')).toBe('.');
+    read.oneOf('unit', ['s', 'ms'] as const);
+    expect(read.issues.map((i) => i.key)).toEqual(['transforms.t.unit']);
   });
 });
