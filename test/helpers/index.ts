@@ -1,4 +1,8 @@
-/** What integration tests share: waiting, unique names, the stack, Kafka, worker processes and a fake MQTT broker. */
+/**
+ * What integration tests share: waiting, unique names, the stack, Kafka, worker processes, connector configs and a
+ * fake MQTT broker.
+ */
+export { AVRO_CONVERTER, createConnector, mqttSinkConfig, mqttSourceConfig, STRING_CONVERTER } from './connectors';
 export { eventually, sleep, type EventuallyOptions } from './eventually';
 export { FakeMqttBroker } from './fake-mqtt-broker';
 export { uniqueId } from './ids';

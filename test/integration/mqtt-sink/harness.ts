@@ -9,8 +9,8 @@ import type {
   SinkTaskContext,
   TaskMetrics,
 } from '../../../runtime/api';
-import { parseSinkSettings, type SinkSettings } from '../../../connectors/mqtt-sink';
-import { quietLogger } from '../../helpers';
+import { MqttSinkTask, parseSinkSettings, type SinkSettings } from '../../../connectors/mqtt-sink';
+import { FakeMqttBroker, quietLogger, uniqueId } from '../../helpers';
 
 /**
  * What the runtime would give a sink task, with every call recorded: acks and rejects per record (by
@@ -114,4 +114,47 @@ export function sinkRecord(fields: {
     timestamp: fields.timestamp ?? 1_700_000_000_000,
     headers: fields.headers ?? [],
   };
+}
+
+/**
+ * An in-process fake broker for each test of the enclosing `describe` and the sink task under test, both stopped
+ * after each test. Create it at the top of the `describe`: it registers the `beforeEach`/`afterEach` hooks.
+ */
+export class SinkOnFakeBroker {
+  private current: FakeMqttBroker | undefined;
+  private task: MqttSinkTask | undefined;
+
+  constructor() {
+    beforeEach(async () => {
+      this.current = new FakeMqttBroker();
+      await this.current.start();
+    });
+    afterEach(async () => {
+      await this.task?.stop();
+      this.task = undefined;
+      await this.current?.stop();
+    });
+  }
+
+  get broker(): FakeMqttBroker {
+    if (this.current === undefined) throw new Error('the fake broker runs only inside a test');
+    return this.current;
+  }
+
+  /**
+   * Starts a sink task on a harness connected to this test's broker, reading `orders` and publishing to `out/x`
+   * unless `values` say otherwise. Rejects as the task's start does; the task is stopped after the test either way.
+   */
+  async start(prefix: string, values: ConfigValues = {}): Promise<{ task: MqttSinkTask; h: SinkHarness }> {
+    const h = new SinkHarness(uniqueId(prefix), {
+      'mqtt.server.uri': this.broker.url,
+      topics: 'orders',
+      'mqtt.topic': 'out/x',
+      ...values,
+    });
+    const task = new MqttSinkTask();
+    this.task = task;
+    await task.start(h);
+    return { task, h };
+  }
 }

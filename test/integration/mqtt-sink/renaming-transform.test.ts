@@ -1,7 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  createConnector,
   createTopic,
   eventually,
+  mqttSinkConfig,
   produce,
   rest,
   stackEnv,
@@ -9,8 +11,6 @@ import {
   uniqueId,
   type WorkerHandle,
 } from '../../helpers';
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 /**
  * A transform that renames the topic (RegexRouter here; TimestampRouter works the same way) must not stop the sink
@@ -44,25 +44,21 @@ describe('MQTT sink with a topic-renaming transform, in a worker with real Kafka
     await sub.subscribeAsync(`${base}/#`, { qos: 1 });
 
     const name = uniqueId('sinkrename');
-    const created = await rest(w.url, 'POST', '/connectors', {
+    await createConnector(
+      w.url,
       name,
-      config: {
-        'connector.class': 'MqttSinkConnector',
-        'tasks.max': '1',
-        topics: topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        transforms: 'route',
-        'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
-        'transforms.route.regex': '(.*)',
-        'transforms.route.replacement': 'renamed-$1',
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topic': `${base}/\${kafka.topic}/\${kafka.partition}`,
-        'mqtt.payload.format': 'string',
-        'mqtt.qos': '1',
-      },
-    });
-    expect([created.status, created.body]).toEqual([201, expect.anything()]);
+      mqttSinkConfig(
+        { topics: topic, mqttUrl, mqttTopic: `${base}/\${kafka.topic}/\${kafka.partition}` },
+        {
+          transforms: 'route',
+          'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+          'transforms.route.regex': '(.*)',
+          'transforms.route.replacement': 'renamed-$1',
+          'mqtt.payload.format': 'string',
+          'mqtt.qos': '1',
+        },
+      ),
+    );
 
     await eventually(() => got.length >= N, { what: `${N} MQTT messages`, timeoutMs: 90_000 });
     expect(new Set(got.map((g) => g.payload)).size).toBe(N);

@@ -4,25 +4,14 @@
  * fake broker; the failures are injected into the MQTT client's publish, as no broker can fail a write on demand.
  */
 import { MqttClient } from 'mqtt';
-import { MqttSinkTask } from '../../../connectors/mqtt-sink';
-import { eventually, FakeMqttBroker, uniqueId } from '../../helpers';
-import { SinkHarness, sinkRecord } from './harness';
+import { eventually } from '../../helpers';
+import { SinkOnFakeBroker, sinkRecord } from './harness';
 
 jest.setTimeout(30_000);
 
 describe('MQTT sink publish retries', () => {
-  let broker: FakeMqttBroker;
-  let task: MqttSinkTask | undefined;
-
-  beforeEach(async () => {
-    broker = new FakeMqttBroker();
-    await broker.start();
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await task?.stop();
-    await broker.stop();
-  });
+  const env = new SinkOnFakeBroker();
+  afterEach(() => jest.restoreAllMocks());
 
   it('retries the failed head of a partition first and holds the records after it', async () => {
     // Payload → how many more times its publish fails. 'a' fails twice (its retry waits longer), 'b' once: retried
@@ -44,10 +33,8 @@ describe('MQTT sink publish retries', () => {
       }
       return (publish as (...a: unknown[]) => MqttClient).apply(this, args);
     });
-    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x', 'mqtt.qos': 0 };
-    const h = new SinkHarness(uniqueId('sinkretry'), values);
-    task = new MqttSinkTask();
-    await task.start(h);
+    const { broker } = env;
+    const { task, h } = await env.start('sinkretry', { 'mqtt.qos': 0 });
     const records = [0, 1, 2, 3].map((offset) => sinkRecord({ offset, value: offset }));
     await task.put(records.slice(0, 2));
     // Both have failed once before the next records come: those must wait behind the retries.

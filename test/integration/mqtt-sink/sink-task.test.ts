@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { RecordError, TaskFailedError, SchemaBuilder, Schemas, type SinkRecord } from '../../../runtime/api';
 import { MqttSinkTask, validateSinkConfig } from '../../../connectors/mqtt-sink';
-import { eventually, FakeMqttBroker, stackEnv, uniqueId } from '../../helpers';
-import { SinkHarness, recordId, sinkRecord } from './harness';
+import { eventually, stackEnv, uniqueId } from '../../helpers';
+import { SinkHarness, SinkOnFakeBroker, recordId, sinkRecord } from './harness';
 
 interface Received {
   topic: string;
@@ -190,28 +190,11 @@ describe('MQTT sink task against the real Mosquitto', () => {
 });
 
 describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', () => {
-  let broker: FakeMqttBroker;
-  let task: MqttSinkTask | undefined;
-
-  beforeEach(async () => {
-    broker = new FakeMqttBroker();
-    await broker.start();
-  });
-  afterEach(async () => {
-    await task?.stop();
-    await broker.stop();
-  });
+  const env = new SinkOnFakeBroker();
 
   it('acks a record only after its PUBACK and never has more than the window outstanding', async () => {
-    const values = {
-      'mqtt.server.uri': broker.url,
-      topics: 'orders',
-      'mqtt.topic': 'out/${key}',
-      'mqtt.max.in.flight': 5,
-    };
-    const h = new SinkHarness(uniqueId('sinkwin'), values);
-    task = new MqttSinkTask();
-    await task.start(h);
+    const { broker } = env;
+    const { task, h } = await env.start('sinkwin', { 'mqtt.topic': 'out/${key}', 'mqtt.max.in.flight': 5 });
     const records = Array.from({ length: 20 }, (_, i) => sinkRecord({ offset: i, key: `k${i}`, value: { i } }));
     let putDone = false;
     const put = task.put(records).then(() => (putDone = true));
@@ -239,10 +222,8 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
   });
 
   it('rejects a record the broker refuses with a reason code and acks the others', async () => {
-    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
-    const h = new SinkHarness(uniqueId('sinkrefuse'), values);
-    task = new MqttSinkTask();
-    await task.start(h);
+    const { broker } = env;
+    const { task, h } = await env.start('sinkrefuse');
     await task.put([0, 1, 2].map((offset) => sinkRecord({ offset, value: offset })));
     await eventually(() => broker.publishes.length === 3, { what: 'three publishes' });
     broker.release(1);
@@ -259,10 +240,8 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
   it.each([1, 2])(
     'counts a QoS %i PUBACK/PUBREC with reason 0x10 (no matching subscribers) and still acks the record',
     async (qos) => {
-      const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x', 'mqtt.qos': qos };
-      const h = new SinkHarness(uniqueId('sinknosub'), values);
-      task = new MqttSinkTask();
-      await task.start(h);
+      const { broker } = env;
+      const { task, h } = await env.start('sinknosub', { 'mqtt.qos': qos });
       await task.put([0, 1].map((offset) => sinkRecord({ offset, value: offset })));
       await eventually(() => broker.publishes.length === 2, { what: 'two publishes' });
       for (const [i, reasonCode] of [0x10, 0].entries()) {
@@ -286,15 +265,8 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
   );
 
   it('resends what was in flight when the connection drops and acks each record once', async () => {
-    const values = {
-      'mqtt.server.uri': broker.url,
-      topics: 'orders',
-      'mqtt.topic': 'out/x',
-      'mqtt.reconnect.backoff.ms': 50,
-    };
-    const h = new SinkHarness(uniqueId('sinkdrop'), values);
-    task = new MqttSinkTask();
-    await task.start(h);
+    const { broker } = env;
+    const { task, h } = await env.start('sinkdrop', { 'mqtt.reconnect.backoff.ms': 50 });
     await task.put([0, 1, 2, 3].map((offset) => sinkRecord({ offset, value: offset })));
     await eventually(() => broker.publishes.length === 4, { what: 'four publishes' });
     broker.release(1);
@@ -320,19 +292,15 @@ describe('MQTT sink task acknowledgement and window (broker holding PUBACKs)', (
   });
 
   it('fails start for good when the broker refuses the client', async () => {
-    broker.connackCode = 0x86; // Bad User Name or Password
-    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
-    task = new MqttSinkTask();
-    const err = await task.start(new SinkHarness(uniqueId('sinkauth'), values)).catch((e: unknown) => e);
+    env.broker.connackCode = 0x86; // Bad User Name or Password
+    const err = await env.start('sinkauth').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect((err as Error).message).toContain('Bad User Name or Password');
   });
 
   it('flush waits for outstanding acks and gives up when its signal aborts', async () => {
-    const values = { 'mqtt.server.uri': broker.url, topics: 'orders', 'mqtt.topic': 'out/x' };
-    const h = new SinkHarness(uniqueId('sinkflush'), values);
-    task = new MqttSinkTask();
-    await task.start(h);
+    const { broker } = env;
+    const { task, h } = await env.start('sinkflush');
     await task.put([sinkRecord({ offset: 0, value: 1 })]);
     await eventually(() => broker.publishes.length === 1, { what: 'the publish' });
     const ctl = new AbortController();

@@ -1,7 +1,9 @@
 import {
+  createConnector,
   createTopic,
   eventually,
   FakeMqttBroker,
+  mqttSinkConfig,
   produce,
   rest,
   stackEnv,
@@ -10,7 +12,6 @@ import {
   type WorkerHandle,
 } from '../../helpers';
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 const WINDOW = 5;
 
 /**
@@ -41,22 +42,14 @@ describe('MQTT sink stopped while its window is full and the broker never answer
       Array.from({ length: N }, (_, i) => ({ topic, partition: 0, key: `k${i}`, value: Buffer.from(String(i)) })),
     );
     const name = uniqueId('sinkstopfull');
-    const created = await rest(w.url, 'POST', '/connectors', {
+    await createConnector(
+      w.url,
       name,
-      config: {
-        'connector.class': 'MqttSinkConnector',
-        'tasks.max': '1',
-        topics: topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'mqtt.server.uri': broker.url,
-        'mqtt.topic': `${uniqueId('full')}/\${kafka.partition}`,
-        'mqtt.payload.format': 'string',
-        'mqtt.qos': '1',
-        'mqtt.max.in.flight': String(WINDOW),
-      },
-    });
-    expect(created.status).toBe(201);
+      mqttSinkConfig(
+        { topics: topic, mqttUrl: broker.url, mqttTopic: `${uniqueId('full')}/\${kafka.partition}` },
+        { 'mqtt.payload.format': 'string', 'mqtt.qos': '1', 'mqtt.max.in.flight': String(WINDOW) },
+      ),
+    );
 
     // The window fills; two records are acknowledged, the rest never are.
     await eventually(() => broker.unacked.length === WINDOW, { what: 'a full publish window', timeoutMs: 90_000 });

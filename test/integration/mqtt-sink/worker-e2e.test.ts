@@ -2,20 +2,21 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import {
+  AVRO_CONVERTER,
+  type ClusterNames,
+  createConnector,
   createTopic,
   eventually,
+  mqttSinkConfig,
   produce,
   rest,
   stackEnv,
   startFreshWorker,
   startWorker,
+  STRING_CONVERTER,
   uniqueId,
-  type ClusterNames,
   type WorkerHandle,
 } from '../../helpers';
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
-const AVRO = 'io.confluent.connect.avro.AvroConverter';
 
 interface Got {
   topic: string;
@@ -88,8 +89,8 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
         'connector.class': 'io.ferry.connect.mqtt.MqttSinkConnector',
         'tasks.max': '1',
         topics: topic,
-        'key.converter': STRING,
-        'value.converter': AVRO,
+        'key.converter': STRING_CONVERTER,
+        'value.converter': AVRO_CONVERTER,
         'value.converter.schema.registry.url': registry,
         'mqtt.server.uri': mqttUrl,
         'mqtt.topic': `${base}/\${key}/\${value.kind}`,
@@ -161,21 +162,14 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
       if (!killed && seen.size >= N / 5) killed = w.kill();
     });
     const name = uniqueId('sinkkill');
-    const created = await rest(w.url, 'POST', '/connectors', {
+    await createConnector(
+      w.url,
       name,
-      config: {
-        'connector.class': 'MqttSinkConnector',
-        'tasks.max': '1',
-        topics: topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topic': `${base}/\${kafka.partition}`,
-        'mqtt.payload.format': 'string',
-        'mqtt.max.in.flight': '100',
-      },
-    });
-    expect(created.status).toBe(201);
+      mqttSinkConfig(
+        { topics: topic, mqttUrl, mqttTopic: `${base}/\${kafka.partition}` },
+        { 'mqtt.payload.format': 'string', 'mqtt.max.in.flight': '100' },
+      ),
+    );
     await eventually(() => killed !== undefined, { what: 'a fifth of the records', timeoutMs: 90_000 });
     await killed;
     const before = seen.size;
@@ -196,7 +190,11 @@ describe('MQTT sink in a worker, with real Kafka, registry and Mosquitto', () =>
     await createTopic(kafka, topic, 1);
     const out = await subscribe(mqttUrl, `${base}/out/#`);
     clients.push(out.client);
-    const avro = { 'value.converter': AVRO, 'value.converter.schema.registry.url': registry, 'key.converter': STRING };
+    const avro = {
+      'value.converter': AVRO_CONVERTER,
+      'value.converter.schema.registry.url': registry,
+      'key.converter': STRING_CONVERTER,
+    };
     const source = uniqueId('src');
     const sink = uniqueId('snk');
     expect(

@@ -6,10 +6,12 @@
  */
 import mqtt from 'mqtt';
 import {
+  createConnector,
   eventually,
   freshCluster,
   headerValues,
   KafkaReader,
+  mqttSourceConfig,
   rest,
   stackEnv,
   startWorker,
@@ -19,8 +21,6 @@ import {
 } from '../../helpers';
 
 jest.setTimeout(180_000);
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 describe('MQTT source: a user property named like the dead-letter reason header', () => {
   const { kafka, mqtt: mqttUrl } = stackEnv();
@@ -37,23 +37,14 @@ describe('MQTT source: a user property named like the dead-letter reason header'
     const root = uniqueId('forged');
     const topic = root.replace(/[^a-zA-Z0-9-]/g, '-');
     const name = uniqueId('forged-src');
-    const created = await rest(w.url, 'POST', '/connectors', {
+    await createConnector(
+      w.url,
       name,
-      config: {
-        'connector.class': 'MqttSourceConnector',
-        'tasks.max': '1',
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.protocol.version': '5',
-        'mqtt.topics': `${root}/#`,
-        'kafka.topic': topic,
-        'mqtt.value.format': 'string',
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'topic.creation.default.partitions': '1',
-        'topic.creation.default.replication.factor': '1',
-      },
-    });
-    expect(created.status).toBe(201);
+      mqttSourceConfig(
+        { filters: `${root}/#`, mqttUrl, kafkaTopic: topic },
+        { 'mqtt.protocol.version': '5', 'mqtt.value.format': 'string' },
+      ),
+    );
     const taskState = async (): Promise<string | undefined> =>
       ((await rest(w.url, 'GET', `/connectors/${name}/status`)).body?.tasks?.[0]?.state as string | undefined) ??
       undefined;

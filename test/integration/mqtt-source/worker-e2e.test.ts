@@ -7,21 +7,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  AVRO_CONVERTER,
   eventually,
   headerValue,
   headerValues,
+  mqttSourceConfig,
   readTopic,
   rest,
   stackEnv,
   startFreshWorker,
+  STRING_CONVERTER,
   uniqueId,
   type WorkerHandle,
 } from '../../helpers';
 
 jest.setTimeout(240_000);
-
-const AVRO = 'io.confluent.connect.avro.AvroConverter';
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () => {
   const { kafka, registry, mqtt: mqttUrl } = stackEnv();
@@ -46,18 +46,16 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
     const name = uniqueId('src');
     const created = await rest(w.url, 'POST', '/connectors', {
       name,
-      config: {
-        'connector.class': 'io.ferry.connect.mqtt.MqttSourceConnector',
-        'tasks.max': '1',
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topics': `${root}/+/temp`,
-        'kafka.topic': `${prefix}.\${mqtt.topic[1]}`,
-        'key.converter': STRING,
-        'value.converter': AVRO,
-        'value.converter.schema.registry.url': registry,
-        'topic.creation.default.partitions': '2',
-        'topic.creation.default.replication.factor': '1',
-      },
+      config: mqttSourceConfig(
+        { filters: `${root}/+/temp`, mqttUrl, kafkaTopic: `${prefix}.\${mqtt.topic[1]}` },
+        {
+          // The package-qualified alias must work as well as the class name.
+          'connector.class': 'io.ferry.connect.mqtt.MqttSourceConnector',
+          'value.converter': AVRO_CONVERTER,
+          'value.converter.schema.registry.url': registry,
+          'topic.creation.default.partitions': '2',
+        },
+      ),
     });
     expect(created.status).toBe(201);
     await running(name);
@@ -155,8 +153,8 @@ describe('MQTT source in a worker, with real Kafka, registry and Mosquitto', () 
           'kafka.topic': topic,
           'mqtt.value.format': 'json',
           'mqtt.value.schema.file': schemaFile,
-          'key.converter': STRING,
-          'value.converter': AVRO,
+          'key.converter': STRING_CONVERTER,
+          'value.converter': AVRO_CONVERTER,
           'value.converter.schema.registry.url': registry,
           'errors.tolerance': 'all',
           'errors.deadletterqueue.topic.name': dlq,
