@@ -10,8 +10,9 @@
 const Kafka = require('node-rdkafka');
 const { telemetry, deviceName } = require('../lib/payload');
 const { telemetryEncoder } = require('../lib/kafka');
+const { fail, roleOptions, Run } = require('../lib/role');
 
-const opt = JSON.parse(process.argv[2]);
+const opt = roleOptions();
 const { bootstrap, topic, n, devices, rate, format, schemaId } = opt;
 const inflight = opt.inflight || 20000;
 const encode = format === 'avro' ? telemetryEncoder(schemaId) : (obj) => Buffer.from(JSON.stringify(obj));
@@ -31,21 +32,9 @@ let next = 0;
 let acked = 0;
 let failed = 0;
 let pending = 0;
-let startedAt = 0;
-let cpuAtGo = null;
-
-/** CPU seconds (user + system) this process used since `go`. */
-function cpuSince() {
-  const u = process.cpuUsage(cpuAtGo);
-  return Math.round((u.user + u.system) / 1000) / 1000;
-}
+const run = new Run();
 let finished = false;
 let lastError = null;
-
-function fail(message) {
-  if (process.connected) process.send({ type: 'error', message });
-  setTimeout(() => process.exit(1), 50);
-}
 
 function produceOne() {
   const seq = next++;
@@ -68,7 +57,7 @@ function pump() {
 
 function paced() {
   const tick = () => {
-    const due = Math.min(n, Math.floor(((performance.now() - startedAt) * rate) / 1000));
+    const due = run.due(n, rate);
     while (next < due && pending < inflight) produceOne();
     if (next < n) setTimeout(tick, 1);
   };
@@ -78,24 +67,14 @@ function paced() {
 function finish() {
   if (finished) return;
   finished = true;
-  const seconds = (performance.now() - startedAt) / 1000;
-  process.send({
-    type: 'done',
-    acked,
-    failed,
-    lastError,
-    seconds: Math.round(seconds * 1000) / 1000,
-    rate: Math.round(acked / seconds),
-    cpuSeconds: cpuSince(),
-  });
+  run.done(acked, { acked, failed, lastError });
   producer.disconnect(() => process.exit(0));
   setTimeout(() => process.exit(0), 3000);
 }
 
 process.on('message', (m) => {
   if (m.type === 'go') {
-    startedAt = performance.now();
-    cpuAtGo = process.cpuUsage();
+    run.start();
     if (rate) paced();
     else pump();
   } else if (m.type === 'probe') {

@@ -5,10 +5,10 @@
 //
 // IPC: ready (all connected) ← go → done {published, acked, seconds, rate, behindMaxMs}.
 
-const mqtt = require('mqtt');
 const { payloadBytes, deviceName } = require('../lib/payload');
+const { connectMqtt, fail, roleOptions, Run } = require('../lib/role');
 
-const opt = JSON.parse(process.argv[2]);
+const opt = roleOptions();
 const { url, prefix, n, devices, connections, inflight, rate, groups = 1, clientPrefix } = opt;
 const perConnection = Math.max(1, Math.floor(inflight / connections));
 
@@ -19,36 +19,18 @@ const clients = [];
 let next = 0; // next sequence number to publish
 let acked = 0;
 let failed = 0;
-let startedAt = 0;
-let cpuAtGo = null;
-
-/** CPU seconds (user + system) this process used since `go`. */
-function cpuSince() {
-  const u = process.cpuUsage(cpuAtGo);
-  return Math.round((u.user + u.system) / 1000) / 1000;
-}
+const run = new Run();
 let behindMaxMs = 0;
 let finished = false;
 
-function fail(message) {
-  if (process.connected) process.send({ type: 'error', message });
-  setTimeout(() => process.exit(1), 50);
-}
-
 function connect(i) {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      clientId: `${clientPrefix}-pub-${i}`,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 10000,
-      protocolVersion: 5,
-    });
+    const client = connectMqtt(url, `${clientPrefix}-pub-${i}`);
     client.inflight = 0;
     client.once('connect', () => resolve(client));
     client.once('error', reject);
     client.on('close', () => {
-      if (!finished && startedAt) fail(`publisher connection ${i} closed with ${n - acked} messages unacknowledged`);
+      if (!finished && run.started) fail(`publisher connection ${i} closed with ${n - acked} messages unacknowledged`);
     });
   });
 }
@@ -74,8 +56,7 @@ function pump(client) {
 /** Fixed-rate mode: every tick, publish what the schedule says is due, on whichever client has room. */
 function paced() {
   const tick = () => {
-    const elapsedMs = performance.now() - startedAt;
-    const due = Math.min(n, Math.floor((elapsedMs * rate) / 1000));
+    const due = run.due(n, rate);
     let progressed = true;
     while (next < due && progressed) {
       progressed = false;
@@ -95,25 +76,14 @@ function paced() {
 function finish() {
   if (finished) return;
   finished = true;
-  const seconds = (performance.now() - startedAt) / 1000;
-  process.send({
-    type: 'done',
-    published: next,
-    acked,
-    failed,
-    seconds: Math.round(seconds * 1000) / 1000,
-    rate: Math.round(acked / seconds),
-    behindMaxMs: Math.round(behindMaxMs),
-    cpuSeconds: cpuSince(),
-  });
+  run.done(acked, { published: next, acked, failed, behindMaxMs: Math.round(behindMaxMs) });
   for (const c of clients) c.end(true);
   setTimeout(() => process.exit(0), 200);
 }
 
 process.on('message', (m) => {
   if (m.type === 'go') {
-    startedAt = performance.now();
-    cpuAtGo = process.cpuUsage();
+    run.start();
     if (rate) paced();
     else for (const c of clients) pump(c);
   } else if (m.type === 'stop') {

@@ -6,9 +6,9 @@
 // IPC: ready ← go → done {published, acked, seconds, rate}.
 
 const Kafka = require('node-rdkafka');
-const mqtt = require('mqtt');
+const { connectMqtt, fail, roleOptions, Run } = require('../lib/role');
 
-const opt = JSON.parse(process.argv[2]);
+const opt = roleOptions();
 const { bootstrap, topic, partitions, url, prefix, window, clientPrefix } = opt;
 // The topic starts with the producer's warm-up record: forwarded like the rest, counted here, ignored by receivers.
 const n = opt.n + 1;
@@ -17,30 +17,17 @@ let client;
 let consumer;
 let published = 0;
 let acked = 0;
-let startedAt = 0;
-let cpuAtGo = null;
-
-/** CPU seconds (user + system) this process used since `go`. */
-function cpuSince() {
-  const u = process.cpuUsage(cpuAtGo);
-  return Math.round((u.user + u.system) / 1000) / 1000;
-}
+const run = new Run();
 let finished = false;
 let wake = null;
 const stats = { calls: 0, consumeMs: 0, fullMs: 0 };
-
-function fail(message) {
-  if (process.connected) process.send({ type: 'error', message });
-  setTimeout(() => process.exit(1), 50);
-}
 
 function consume(max) {
   return new Promise((resolve, reject) => consumer.consume(max, (err, msgs) => (err ? reject(err) : resolve(msgs))));
 }
 
-async function run() {
-  startedAt = performance.now();
-  cpuAtGo = process.cpuUsage();
+async function forward() {
+  run.start();
   while (!finished && published < n) {
     const room = window - (published - acked);
     // A full window waits until half of it is free: refilling one slot at a time would cost a consume round trip
@@ -80,14 +67,9 @@ async function run() {
 function finish() {
   if (finished) return;
   finished = true;
-  const seconds = (performance.now() - startedAt) / 1000;
-  process.send({
-    type: 'done',
+  run.done(acked, {
     published,
     acked,
-    seconds: Math.round(seconds * 1000) / 1000,
-    rate: Math.round(acked / seconds),
-    cpuSeconds: cpuSince(),
     consumeCalls: stats.calls,
     consumeMs: Math.round(stats.consumeMs),
     windowFullMs: Math.round(stats.fullMs),
@@ -99,7 +81,7 @@ function finish() {
 
 process.on('message', (m) => {
   // A second `go` (the flow starting it again after a warm-up) changes nothing.
-  if (m.type === 'go' && !startedAt) run().catch((err) => fail(err.message));
+  if (m.type === 'go' && !run.started) forward().catch((err) => fail(err.message));
   else if (m.type === 'stop') {
     finished = true;
     if (wake) wake();
@@ -125,13 +107,7 @@ consumer.connect({ timeout: 10000 }, (err) => {
   const assignment = [];
   for (let p = 0; p < partitions; p++) assignment.push({ topic, partition: p, offset: 0 });
   consumer.assign(assignment);
-  client = mqtt.connect(url, {
-    clientId: `${clientPrefix}-raw-bridge`,
-    clean: true,
-    reconnectPeriod: 0,
-    connectTimeout: 10000,
-    protocolVersion: 5,
-  });
+  client = connectMqtt(url, `${clientPrefix}-raw-bridge`);
   client.once('connect', () => process.send({ type: 'ready' }));
   client.once('error', (e) => fail(`cannot connect to ${url}: ${e.message}`));
 });
