@@ -9,6 +9,7 @@ import {
 import type { ConfigInfos, ConfigKeyInfo, ConfigValueInfo } from '../herder/types';
 import type { PluginRegistry } from '../plugins';
 import { COMMON_GROUP, COMMON_WIDTHS, commonProperties, parseConnectorConfig } from './connector-config';
+import { exactlyOnceIssues } from './exactly-once';
 import { DEFAULT_LIMITS, connectorNameIssues, kafkaIdIssues, tasksMaxIssues, type ConnectorLimits } from './limits';
 import { connectTypeOf } from './messages';
 import { scrubResolved } from '../config-providers';
@@ -159,6 +160,7 @@ export function validateConnectorConfig(
   const resolved = resolution.resolved;
   const checks: ConfigIssue[] = [...parseConnectorConfig(plugin, resolved).issues];
   checks.push(...limitIssues(plugin, resolved, hooks.limits ?? DEFAULT_LIMITS));
+  if (plugin.type === 'source') checks.push(...exactlyOnceIssues(resolved, hooks.exactlyOnceSourceSupport === true));
   try {
     checks.push(...hooks.validatePipelineConfig(resolved, hooks.converterDefaults ?? {}));
   } catch (err) {

@@ -10,6 +10,7 @@ import {
 } from '../api';
 import { schemaReader } from '../converters';
 import { ajv } from './ajv';
+import { EXACTLY_ONCE_PROPERTIES } from './exactly-once';
 import { issueMessage } from './messages';
 import { producerGuaranteeIssues } from './producer-guarantees';
 import { secretKeys } from './secrets';
@@ -97,7 +98,7 @@ const sourceOnly: Record<string, ConfigProperty> = {
 
 /** The keys every connector of this type has, in Connect's order, before the plugin's own. */
 export function commonProperties(type: 'source' | 'sink'): Readonly<Record<string, ConfigProperty>> {
-  return { ...common, ...(type === 'sink' ? sinkOnly : sourceOnly) };
+  return { ...common, ...(type === 'sink' ? sinkOnly : { ...sourceOnly, ...EXACTLY_ONCE_PROPERTIES }) };
 }
 
 interface Compiled {

@@ -47,3 +47,5 @@ export {
   tasksMaxIssues,
 } from './limits';
 export type { ConnectorLimits } from './limits';
+export { EXACTLY_ONCE_GROUP, exactlyOnceIssues, sourceDelivery } from './exactly-once';
+export type { SourceDelivery } from './exactly-once';

@@ -21,6 +21,8 @@ export interface PipelineHooks {
   readonly converterDefaults?: RawConfig;
   /** The worker's `limits.*` settings; the defaults when absent. */
   readonly limits?: ConnectorLimits;
+  /** The worker's `exactly.once.source.support=enabled`; false when absent. */
+  readonly exactlyOnceSourceSupport?: boolean;
 }
 
 /** Hooks that add nothing: validation of the plugin's own and the common keys only. */

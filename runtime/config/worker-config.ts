@@ -41,6 +41,8 @@ export interface WorkerConfig {
   /** key.converter, value.converter, header.converter and their sub-keys. */
   converterDefaults: RawConfig;
   offsetFlushIntervalMs: number;
+  /** `exactly.once.source.support=enabled`: source connectors may ask for transactions (docs/exactly-once.md). */
+  exactlyOnceSourceSupport: boolean;
   shutdownTimeoutMs: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -239,6 +241,7 @@ export function parseWorkerConfig(file: unknown, env: NodeJS.ProcessEnv): Worker
     },
     converterDefaults,
     offsetFlushIntervalMs: num('offset.flush.interval.ms'),
+    exactlyOnceSourceSupport: str('exactly.once.source.support') === 'enabled',
     shutdownTimeoutMs: num('task.shutdown.graceful.timeout.ms'),
     sessionTimeoutMs: num('session.timeout.ms'),
     heartbeatIntervalMs: num('heartbeat.interval.ms'),

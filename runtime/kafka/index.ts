@@ -7,3 +7,4 @@ export type { LogRecord } from './log';
 export { allTopicsMetadata, connectClient, topicMetadata } from './metadata';
 export { kafkaClientConfig } from './client-config';
 export type { KafkaClientConf, KafkaClientKind } from './client-config';
+export { keyPartition, murmur2 } from './murmur2';

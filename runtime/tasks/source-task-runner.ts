@@ -18,6 +18,7 @@ import { canonicalJson } from '../storage';
 import { taskContext } from './task-context';
 import { ProgressLedger, type Entry } from './progress-ledger';
 import type { TopicCreator } from './topic-creator';
+import type { OffsetEntry, SourceTransactions } from './source-transactions';
 
 export interface SourceRunnerDeps {
   readonly connector: string;
@@ -28,7 +29,9 @@ export interface SourceRunnerDeps {
   readonly rawConfig: RawConfig;
   readonly settings: unknown;
   readonly pipeline: SourcePipeline;
-  readonly producer: DataProducer;
+  readonly producer: Pick<DataProducer, 'send'>;
+  /** Exactly-once mode: records and offsets go in this task's transactions, callbacks fire on commit. */
+  readonly transactions?: SourceTransactions;
   readonly topics: TopicCreator;
   readonly offsets: OffsetStore;
   readonly logger: Logger;
@@ -84,6 +87,11 @@ export class SourceTaskRunner {
 
   constructor(private readonly deps: SourceRunnerDeps) {
     this.task = deps.plugin.createTask();
+    deps.transactions?.attach({
+      takeOffsets: () => this.takeOffsets(),
+      offsetsAborted: () => undefined,
+      fail: (err) => this.fail(err),
+    });
   }
 
   async start(): Promise<void> {
@@ -94,7 +102,9 @@ export class SourceTaskRunner {
       offset: (partition) => Promise.resolve(d.offsets.get(d.connector, partition)),
       storeOffset: (partition, offset) => d.offsets.write(d.connector, [{ partition, offset }]),
     };
-    this.flushTimer = setInterval(() => void this.flushOffsets(), d.flushIntervalMs);
+    // In exactly-once mode the transactions commit the offsets (and fence an earlier generation before any record).
+    if (d.transactions) await d.transactions.start();
+    else this.flushTimer = setInterval(() => void this.flushOffsets(), d.flushIntervalMs);
     await this.task.start(ctx);
     if (this.task.poll) this.pollLoop = this.runPollLoop();
   }
@@ -125,7 +135,8 @@ export class SourceTaskRunner {
     }
     this.deps.metrics.count('received');
     this.inFlight++;
-    this.queue.push({ record, done, receivedAt: Date.now() });
+    const txn = this.deps.transactions;
+    this.queue.push({ record, done: txn ? txn.hold(done) : done, receivedAt: Date.now() });
     if (!this.pumping) void this.pump();
   }
 
@@ -191,7 +202,7 @@ export class SourceTaskRunner {
         // A pipeline that may tolerate a refused record needs the original to dead-letter it.
         const kept = this.deps.pipeline.toleratesRefusals === true ? item.record : undefined;
         item.record = undefined;
-        this.deps.producer.send(out, (err) => {
+        (this.deps.transactions ?? this.deps.producer).send(out, (err) => {
           if (err && kept !== undefined && !isRetriable(err)) {
             void this.refused(item, entry, kept, err);
             return;
@@ -269,16 +280,21 @@ export class SourceTaskRunner {
 
   /** Writes the offsets of delivered records (contiguous prefix per source partition). */
   async flushOffsets(): Promise<void> {
-    const ready = this.progress.takeCommittable();
-    if (ready.size === 0) return;
-    const entries = [...ready].map(([k, offset]) => ({ partition: this.partitions.get(k)!, offset }));
+    const entries = this.takeOffsets();
+    if (entries.length === 0) return;
     try {
       await this.deps.offsets.write(this.deps.connector, entries);
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'could not write source offsets; will retry');
       // The next flush writes them (or newer ones).
-      for (const k of ready.keys()) this.progress.markDirty(k);
+      for (const e of entries) this.progress.markDirty(canonicalJson(e.partition));
     }
+  }
+
+  /** The committable offset of every source partition whose delivered prefix moved since the last call. */
+  private takeOffsets(): OffsetEntry[] {
+    const ready = this.progress.takeCommittable();
+    return [...ready].map(([k, offset]) => ({ partition: this.partitions.get(k)!, offset }));
   }
 
   /**
@@ -303,7 +319,8 @@ export class SourceTaskRunner {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (this.flushTimer) clearInterval(this.flushTimer);
-    await this.flushOffsets();
+    if (this.deps.transactions) await this.deps.transactions.close(this.failed === undefined);
+    else await this.flushOffsets();
     await this.deps.pipeline.close().catch(() => undefined);
   }
 }

@@ -139,6 +139,7 @@ export function createWorkerServices(opts: WorkerOptions, running: () => boolean
       pipelineConfigKeys: opts.pipeline.pipelineConfigKeys,
       converterDefaults: cfg.converterDefaults,
       limits: cfg.limits,
+      exactlyOnceSourceSupport: cfg.exactlyOnceSourceSupport,
     },
     running,
   };

@@ -1,6 +1,7 @@
 import type { RawConfig } from '../api';
 import { ConfigError } from '../api';
 import { parseTaskConfig, pluginFor } from '../config';
+import { sourceTransactions } from './source-delivery';
 import type { PipelineContext } from '../pipeline/types';
 import { SinkTaskRunner, SourceTaskRunner } from '../tasks';
 import type { ConnectorRuntime, TaskRunner, TaskRuntime } from './connector-runtime';
@@ -75,12 +76,14 @@ export const buildTask: TaskBuilder = async (
     onFailure,
   };
   if (plugin.type === 'source') {
+    const transactions = sourceTransactions(s, name, t.id, resolved, logger, metrics);
     const pipeline = await s.opts.pipeline.createSourcePipeline(resolved, s.cfg.converterDefaults, pctx);
     const runner = new SourceTaskRunner({
       ...common,
       plugin,
       pipeline,
       producer: s.dataProducer,
+      ...(transactions ? { transactions } : {}),
       topics: s.topics,
       offsets: s.offsets,
       flushIntervalMs: s.cfg.offsetFlushIntervalMs,

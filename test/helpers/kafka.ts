@@ -92,6 +92,8 @@ export interface ReaderOptions {
   readonly partitions?: number;
   /** Called for every record in the order read, awaited before the next (e.g. to decode Avro). */
   readonly onRecord?: (record: KafkaRecord) => void | Promise<void>;
+  /** Default read_committed (librdkafka's default): records of open or aborted transactions are not read. */
+  readonly isolation?: 'read_committed' | 'read_uncommitted';
 }
 
 /** Reads a topic from the beginning in the background until stopped; every record read is kept in `records`. */
@@ -112,6 +114,7 @@ export class KafkaReader {
         'bootstrap.servers': kafka,
         'enable.auto.commit': false,
         'topic.metadata.refresh.interval.ms': 500,
+        'isolation.level': options.isolation ?? 'read_committed',
       },
       { 'auto.offset.reset': 'earliest' },
     );

@@ -41,7 +41,7 @@ describe('validateConnectorConfig', () => {
     const infos = validateConnectorConfig(registry, { ...base, 'api.password': 'hunter2' }, hooks);
     expect(infos.name).toBe('CounterSourceConnector');
     expect(infos.error_count).toBe(0);
-    expect(infos.groups).toEqual(['Common', 'Transforms', 'Topic Creation', 'Counter']);
+    expect(infos.groups).toEqual(['Common', 'Transforms', 'Topic Creation', 'Exactly Once Support', 'Counter']);
     const byName = Object.fromEntries(infos.configs.map((c) => [c.definition.name, c]));
     expect(byName['tasks.max']?.definition).toEqual({
       name: 'tasks.max',
