@@ -6,7 +6,7 @@
  * committed once.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { mqttSourcePlugin } from '../../../connectors/mqtt-source';
+import { mqttSourcePlugin, parseSourceSettings } from '../../../connectors/mqtt-source';
 import type { TaskMetrics } from '../../../runtime/api';
 import { DataProducer } from '../../../runtime/kafka';
 import { createSourcePipeline } from '../../../runtime/pipeline';
@@ -83,6 +83,7 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
       plugin: mqttSourcePlugin,
       config: raw,
       rawConfig: raw,
+      settings: parseSourceSettings(raw),
       pipeline,
       producer: { send: () => failures.push(new Error('the at-least-once producer was used')) },
       transactions: txn,
