@@ -14,6 +14,7 @@ import {
   rawConfig,
 } from './bodies';
 import { authMiddleware, type RestCredentials } from './auth';
+import { consoleRouter } from './console';
 import { errorMiddleware, methodNotAllowedHandler, notFoundHandler } from './errors';
 import { hostAllowList, requireJsonBody } from './guards';
 import { openApiDocument } from './openapi';
@@ -116,6 +117,8 @@ export function createRestApp(herder: Herder, deps: RestDeps): Express {
   });
   // Cheapest refusals first: nothing from an unknown Host or an unauthenticated client is parsed.
   app.use(hostAllowList(deps.allowedHosts ?? []));
+  // The console's files are public (the page asks for a credential and sends it with every API call it makes).
+  app.use('/ui', consoleRouter());
   if (deps.credentials) app.use(authMiddleware(deps.credentials));
   app.use(requireJsonBody);
   // requireJsonBody has checked the type of every write body; `strict: false` lets us name a wrong top-level type.
