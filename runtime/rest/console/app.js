@@ -70,7 +70,8 @@ async function tick(first = false) {
     const nodes = await current.page.render(ctx, current.params, first);
     if (key !== current.key) return; // navigated away meanwhile
     if (nodes !== undefined) {
-      show(view, nodes);
+      if (first) show(view, nodes);
+      else patch(view, nodes);
       for (const id of open) document.getElementById(id)?.setAttribute('open', '');
       if (focusedId) document.getElementById(focusedId)?.focus({ preventScroll: true });
     }
@@ -86,6 +87,22 @@ async function tick(first = false) {
       void tick(true);
     }
   }
+}
+
+/**
+ * A poll's redraw keeps every top-level part that did not change (the same node, its listeners and focus), so a
+ * button being clicked is not swapped out under the pointer; only the parts whose content moved are replaced.
+ */
+function patch(parent, nodes) {
+  const next = nodes.flat().filter(Boolean);
+  const old = [...parent.childNodes];
+  if (old.length !== next.length) {
+    show(parent, next);
+    return;
+  }
+  next.forEach((node, i) => {
+    if (!old[i].isEqualNode(node)) old[i].replaceWith(node);
+  });
 }
 
 export function message(err) {

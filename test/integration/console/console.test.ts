@@ -73,6 +73,13 @@ async function fillForm(page: Page, plugin: string, values: Record<string, strin
   if (extra) await page.fill('#field-extra', extra);
 }
 
+/** Waits for the page to reach a URL; a timeout says what the page's message line showed (a failed action). */
+async function landOn(page: Page, url: RegExp): Promise<void> {
+  await page.waitForURL(url).catch(async (err: Error) => {
+    throw new Error(`${err.message}\nthe page said: ${await text(page, '#notice')}`);
+  });
+}
+
 async function confirm(page: Page, action: string): Promise<void> {
   await page.click(`#action-${action}`);
   await page.locator('#confirm[open]').waitFor();
@@ -132,7 +139,7 @@ describe('web console at /ui', () => {
     await page.fill(field('mqtt.topics'), `${root}/#`);
     await page.fill(field('kafka.topic'), topic);
     await page.click('#form-submit');
-    await page.waitForURL(new RegExp(`#/connectors/${source}$`));
+    await landOn(page, new RegExp(`#/connectors/${source}$`));
     await waitText(page, 'h1 .state', 'RUNNING', 'the source RUNNING');
     await waitText(page, '#tasks tr[data-task="0"] .state', 'RUNNING', 'the source task RUNNING');
 
@@ -143,7 +150,7 @@ describe('web console at /ui', () => {
       'mqtt.topic': `${root}-out/copy`,
     });
     await page.click('#form-submit');
-    await page.waitForURL(new RegExp(`#/connectors/${sink}$`));
+    await landOn(page, new RegExp(`#/connectors/${sink}$`));
     await waitText(page, '#tasks tr[data-task="0"] .state', 'RUNNING', 'the sink task RUNNING');
 
     // Traffic: the list's counters move (the source subscribes after RUNNING, so publish until the first one counts).
@@ -208,7 +215,7 @@ describe('web console at /ui', () => {
       await page.goto(`${w.url}/ui/#/connectors/${name}`);
       await page.locator('#action-delete').waitFor();
       await confirm(page, 'delete');
-      await page.waitForURL(/#\/connectors$/);
+      await landOn(page, /#\/connectors$/);
       await eventually(async () => (await rest(w.url, 'GET', `/connectors/${name}`)).status === 404, {
         what: `${name} deleted`,
       });
@@ -229,7 +236,7 @@ describe('web console at /ui', () => {
       'counter.fail.on.start=true',
     );
     await page.click('#form-submit');
-    await page.waitForURL(new RegExp(`#/connectors/${name}$`));
+    await landOn(page, new RegExp(`#/connectors/${name}$`));
     await waitText(page, '#tasks tr[data-task="0"] .state', 'FAILED', 'the task FAILED');
     await page.click('#trace-0 summary');
     await waitText(page, '#trace-0 pre', /counter told to fail on start/, 'the trace');
@@ -238,7 +245,7 @@ describe('web console at /ui', () => {
     await page.waitForTimeout(4000);
     expect(await page.locator('#trace-0[open]').count()).toBe(1);
     await confirm(page, 'delete');
-    await page.waitForURL(/#\/connectors$/);
+    await landOn(page, /#\/connectors$/);
   });
 });
 
