@@ -1,17 +1,7 @@
 import { LogicalTypes, RecordError, type ConnectRecord, type Schema } from '../api';
 import { scalarText } from '../converters/simple-converters';
 import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import {
-  SchemaCache,
-  kindOf,
-  requireMap,
-  requireStruct,
-  sideNames,
-  sideOf,
-  structLike,
-  withSide,
-  type Side,
-} from './util';
+import { SchemaCache, kindOf, reshapeSide, sideNames, sideOf, structLike, withSide, type Side } from './util';
 
 const TARGETS = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string'] as const;
 type Target = (typeof TARGETS)[number];
@@ -89,28 +79,26 @@ class Cast implements Transformation {
           : this.cache.get(schema, (s) => Object.freeze({ type: t, optional: s.optional }));
       return withSide(record, this.side, newSchema, castValue(value, t));
     }
-    if (value === null || value === undefined) return record;
-    if (schema === undefined) {
-      const out = { ...requireMap(value, 'cast') };
+    const castFields = (src: Record<string, unknown>): Record<string, unknown> => {
+      const out = { ...src };
       for (const [f, t] of this.fields) if (f in out) out[f] = castValue(out[f], t);
-      return withSide(record, this.side, undefined, out);
-    }
-    const struct = requireStruct(schema, value, 'cast');
-    const newSchema = this.cache.get(schema, (s) =>
-      structLike(
-        s,
-        (s.fields ?? []).map((f) => {
-          const t = this.fields.get(f.name);
-          if (t === undefined) return f;
-          checkCastable(f.schema, `field '${f.name}'`);
-          const fs: Schema = Object.freeze({ type: t, optional: f.schema.optional });
-          return { name: f.name, schema: fs };
-        }),
-      ),
-    );
-    const out: Record<string, unknown> = { ...struct };
-    for (const [f, t] of this.fields) if (f in out) out[f] = castValue(out[f], t);
-    return withSide(record, this.side, newSchema, out);
+      return out;
+    };
+    return reshapeSide(record, this.side, 'cast', this.cache, {
+      map: castFields,
+      schema: (s) =>
+        structLike(
+          s,
+          (s.fields ?? []).map((f) => {
+            const t = this.fields.get(f.name);
+            if (t === undefined) return f;
+            checkCastable(f.schema, `field '${f.name}'`);
+            const fs: Schema = Object.freeze({ type: t, optional: f.schema.optional });
+            return { name: f.name, schema: fs };
+          }),
+        ),
+      struct: castFields,
+    });
   }
 }
 

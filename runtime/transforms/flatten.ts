@@ -5,11 +5,9 @@ import {
   isPlainObject,
   optionalOf,
   requireMap,
-  requireStruct,
+  reshapeSide,
   sideNames,
-  sideOf,
   structLike,
-  withSide,
   type Side,
 } from './util';
 
@@ -26,22 +24,23 @@ class Flatten implements Transformation {
   }
 
   apply<R extends ConnectRecord>(record: R): R | null {
-    const { schema, value } = sideOf(record, this.side);
-    if (value === null || value === undefined) return record;
-    if (schema === undefined) {
-      const out: Record<string, unknown> = {};
-      this.flattenMap(requireMap(value, 'flattening'), '', out);
-      return withSide(record, this.side, undefined, out);
-    }
-    const struct = requireStruct(schema, value, 'flattening');
-    const newSchema = this.cache.get(schema, (s) => {
-      const fields: Field[] = [];
-      this.flattenSchema(s, '', false, fields);
-      return structLike(s, fields);
+    return reshapeSide(record, this.side, 'flattening', this.cache, {
+      map: (src) => {
+        const out: Record<string, unknown> = {};
+        this.flattenMap(src, '', out);
+        return out;
+      },
+      schema: (s) => {
+        const fields: Field[] = [];
+        this.flattenSchema(s, '', false, fields);
+        return structLike(s, fields);
+      },
+      struct: (src, schema) => {
+        const out: Record<string, unknown> = {};
+        this.flattenStruct(schema, src, '', out);
+        return out;
+      },
     });
-    const out: Record<string, unknown> = {};
-    this.flattenStruct(schema, struct, '', out);
-    return withSide(record, this.side, newSchema, out);
   }
 
   private name(prefix: string, field: string): string {

@@ -1,6 +1,6 @@
 import { RecordError, Schemas, SchemaBuilder, type ConnectRecord, type Field, type Schema } from '../api';
 import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import { SchemaCache, requireMap, requireStruct, sideNames, sideOf, structLike, withSide, type Side } from './util';
+import { SchemaCache, reshapeSide, sideNames, structLike, type Side } from './util';
 
 interface FieldSpec {
   readonly name: string;
@@ -58,27 +58,24 @@ class InsertField implements Transformation {
   }
 
   apply<R extends ConnectRecord>(record: R): R | null {
-    const { schema, value } = sideOf(record, this.side);
-    // Tombstones pass through, as in Connect.
-    if (value === null || value === undefined) return record;
-    if (schema === undefined) {
-      const out = { ...requireMap(value, 'field insertion') };
+    const insert = (src: Record<string, unknown>): Record<string, unknown> => {
+      const out = { ...src };
       for (const f of this.inserted) out[f.spec.name] = this.read(f, record);
-      return withSide(record, this.side, undefined, out);
-    }
-    const struct = requireStruct(schema, value, 'field insertion');
-    const newSchema = this.cache.get(schema, (s) => {
-      const fields: Field[] = [...(s.fields ?? [])];
-      for (const f of this.inserted) {
-        if (fields.some((x) => x.name === f.spec.name))
-          throw new RecordError(`InsertField: field '${f.spec.name}' already exists`);
-        fields.push({ name: f.spec.name, schema: f.schema });
-      }
-      return structLike(s, fields);
+      return out;
+    };
+    return reshapeSide(record, this.side, 'field insertion', this.cache, {
+      map: insert,
+      schema: (s) => {
+        const fields: Field[] = [...(s.fields ?? [])];
+        for (const f of this.inserted) {
+          if (fields.some((x) => x.name === f.spec.name))
+            throw new RecordError(`InsertField: field '${f.spec.name}' already exists`);
+          fields.push({ name: f.spec.name, schema: f.schema });
+        }
+        return structLike(s, fields);
+      },
+      struct: insert,
     });
-    const out: Record<string, unknown> = { ...struct };
-    for (const f of this.inserted) out[f.spec.name] = this.read(f, record);
-    return withSide(record, this.side, newSchema, out);
   }
 
   private read(f: { spec: FieldSpec; read: (r: ConnectRecord) => unknown }, record: ConnectRecord): unknown {

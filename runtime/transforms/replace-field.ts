@@ -1,6 +1,6 @@
 import type { ConnectRecord, Field } from '../api';
 import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import { SchemaCache, requireMap, requireStruct, sideNames, sideOf, structLike, withSide, type Side } from './util';
+import { SchemaCache, reshapeSide, sideNames, structLike, type Side } from './util';
 
 class ReplaceField implements Transformation {
   private readonly cache = new SchemaCache();
@@ -34,26 +34,25 @@ class ReplaceField implements Transformation {
   }
 
   apply<R extends ConnectRecord>(record: R): R | null {
-    const { schema, value } = sideOf(record, this.side);
-    if (value === null || value === undefined) return record;
-    if (schema === undefined) {
-      const src = requireMap(value, 'field replacement');
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(src)) if (this.keep(k)) out[this.renamed(k)] = v;
-      return withSide(record, this.side, undefined, out);
-    }
-    const struct = requireStruct(schema, value, 'field replacement');
-    const newSchema = this.cache.get(schema, (s) =>
-      structLike(
-        s,
-        (s.fields ?? [])
-          .filter((f) => this.keep(f.name))
-          .map((f): Field => ({ name: this.renamed(f.name), schema: f.schema })),
-      ),
-    );
-    const out: Record<string, unknown> = {};
-    for (const f of schema.fields ?? []) if (this.keep(f.name)) out[this.renamed(f.name)] = struct[f.name];
-    return withSide(record, this.side, newSchema, out);
+    return reshapeSide(record, this.side, 'field replacement', this.cache, {
+      map: (src) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(src)) if (this.keep(k)) out[this.renamed(k)] = v;
+        return out;
+      },
+      schema: (s) =>
+        structLike(
+          s,
+          (s.fields ?? [])
+            .filter((f) => this.keep(f.name))
+            .map((f): Field => ({ name: this.renamed(f.name), schema: f.schema })),
+        ),
+      struct: (src, schema) => {
+        const out: Record<string, unknown> = {};
+        for (const f of schema.fields ?? []) if (this.keep(f.name)) out[this.renamed(f.name)] = src[f.name];
+        return out;
+      },
+    });
   }
 }
 

@@ -1,17 +1,7 @@
 import { LogicalTypes, RecordError, SchemaBuilder, Schemas, fieldOf, type ConnectRecord, type Schema } from '../api';
 import { compileDateFormat, type DateFormat } from './date-format';
 import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import {
-  SchemaCache,
-  kindOf,
-  requireMap,
-  requireStruct,
-  sideNames,
-  sideOf,
-  structLike,
-  withSide,
-  type Side,
-} from './util';
+import { SchemaCache, kindOf, reshapeSide, sideNames, sideOf, structLike, withSide, type Side } from './util';
 
 const TARGET_TYPES = ['string', 'unix', 'Date', 'Time', 'Timestamp'] as const;
 type TargetType = (typeof TARGET_TYPES)[number];
@@ -67,28 +57,30 @@ class TimestampConverter implements Transformation {
       const newSchema = schema === undefined ? undefined : SCHEMAS[this.target][schema.optional ? 1 : 0];
       return withSide(record, this.side, newSchema, this.convert(value, schema));
     }
-    if (value === null || value === undefined) return record;
-    if (schema === undefined) {
-      const out = { ...requireMap(value, 'converting timestamp formats') };
-      if (out[this.field] !== null && out[this.field] !== undefined)
-        out[this.field] = this.convert(out[this.field], undefined);
-      return withSide(record, this.side, undefined, out);
+    if (schema !== undefined && value !== null && value !== undefined && fieldOf(schema, this.field) === undefined) {
+      throw new RecordError(`TimestampConverter: unknown field '${this.field}'`);
     }
-    const struct = requireStruct(schema, value, 'converting timestamp formats');
-    const f = fieldOf(schema, this.field);
-    if (f === undefined) throw new RecordError(`TimestampConverter: unknown field '${this.field}'`);
-    const newSchema = this.cache.get(schema, (s) =>
-      structLike(
-        s,
-        (s.fields ?? []).map((x) =>
-          x.name === this.field ? { name: x.name, schema: SCHEMAS[this.target][x.schema.optional ? 1 : 0] } : x,
+    return reshapeSide(record, this.side, 'converting timestamp formats', this.cache, {
+      map: (src) => {
+        const out = { ...src };
+        if (out[this.field] !== null && out[this.field] !== undefined)
+          out[this.field] = this.convert(out[this.field], undefined);
+        return out;
+      },
+      schema: (s) =>
+        structLike(
+          s,
+          (s.fields ?? []).map((x) =>
+            x.name === this.field ? { name: x.name, schema: SCHEMAS[this.target][x.schema.optional ? 1 : 0] } : x,
+          ),
         ),
-      ),
-    );
-    const out = { ...struct };
-    const v = out[this.field];
-    out[this.field] = v === null || v === undefined ? null : this.convert(v, f.schema);
-    return withSide(record, this.side, newSchema, out);
+      struct: (src, schema) => {
+        const out = { ...src };
+        const v = out[this.field];
+        out[this.field] = v === null || v === undefined ? null : this.convert(v, fieldOf(schema, this.field)?.schema);
+        return out;
+      },
+    });
   }
 
   private toMillis(value: unknown, schema: Schema | undefined): number {

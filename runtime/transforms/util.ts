@@ -97,6 +97,36 @@ export class SchemaCache {
   }
 }
 
+/** How a field transform rebuilds a map (schemaless) or a struct, and the struct's schema. */
+export interface Reshaping {
+  /** A schemaless map's fields, rebuilt. */
+  map(src: Record<string, unknown>): Record<string, unknown>;
+  /** The schema a struct of `schema` gets; computed once per schema. */
+  schema(schema: Schema): Schema;
+  /** A struct's fields, rebuilt; `schema` is its own, not the reshaped one. */
+  struct(src: Record<string, unknown>, schema: Schema): Record<string, unknown>;
+}
+
+/**
+ * The step every field transform shares: the key or value, when not null, rebuilt by `how` — a schemaless map, or a
+ * struct under its reshaped schema (`purpose` names the transform in the error when it is neither). Null or absent
+ * values pass through unchanged, as tombstones do in Connect.
+ */
+export function reshapeSide<R extends ConnectRecord>(
+  record: R,
+  side: Side,
+  purpose: string,
+  cache: SchemaCache,
+  how: Reshaping,
+): R {
+  const { schema, value } = sideOf(record, side);
+  if (value === null || value === undefined) return record;
+  if (schema === undefined) return withSide(record, side, undefined, how.map(requireMap(value, purpose)));
+  const struct = requireStruct(schema, value, purpose);
+  const newSchema = cache.get(schema, (s) => how.schema(s));
+  return withSide(record, side, newSchema, how.struct(struct, schema));
+}
+
 /** `Foo$Key` and `Foo$Value` class names and aliases. */
 export function sideNames(simple: string, side: Side): { className: string; aliases: string[] } {
   const suffix = side === 'key' ? '$Key' : '$Value';

@@ -189,3 +189,35 @@ describe('Flatten', () => {
     expect(out?.value).toEqual({ 'a.b.c': 1, list: [1, 2] });
   });
 });
+
+describe('field transforms refuse what they cannot reshape, naming it', () => {
+  const schema = SchemaBuilder.struct()
+    .field('id', Schemas.STRING)
+    .field('at', Schemas.INT64)
+    .field('inner', SchemaBuilder.struct().field('x', Schemas.INT32).build())
+    .build();
+  const value = { id: 'a', at: 1, inner: { x: 1 } };
+  const rec = sinkRecord({ valueSchema: schema, value });
+
+  it('TimestampConverter: an unknown field of a struct', () => {
+    const t = transform('TimestampConverter$Value', { field: 'nope', 'target.type': 'unix' });
+    expect(() => t(rec)).toThrow("TimestampConverter: unknown field 'nope'");
+    expect(t(sinkRecord({ valueSchema: schema, value: null }))?.value).toBeNull();
+  });
+
+  it('InsertField: a field that already exists', () => {
+    expect(() => transform('InsertField$Value', { 'static.field': 'id', 'static.value': 'x' })(rec)).toThrow(
+      "InsertField: field 'id' already exists",
+    );
+  });
+
+  it('Cast: a struct field', () => {
+    expect(() => transform('Cast$Value', { spec: 'inner:string' })(rec)).toThrow(/only primitive types can be cast/);
+  });
+
+  it('a value that is neither a map nor a struct', () => {
+    expect(() => transform('ReplaceField$Value', { exclude: 'id' })(sinkRecord({ value: 'text' }))).toThrow(
+      RecordError,
+    );
+  });
+});
