@@ -22,3 +22,29 @@ export function quietLogger(lines: string[] = []): Logger {
   };
   return logger;
 }
+
+/** One line a {@link recordingLogger} kept. */
+export interface LogLine {
+  level: string;
+  obj: unknown;
+  msg?: string;
+}
+
+/** A logger that keeps every line (children write to the same list), to assert what was and was not logged. */
+export function recordingLogger(lines: LogLine[] = []): Logger & { readonly lines: LogLine[] } {
+  const at =
+    (level: string) =>
+    (obj: unknown, msg?: string): void => {
+      lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
+    };
+  const logger = {
+    lines,
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (): Logger => logger,
+  };
+  return logger;
+}

@@ -6,29 +6,7 @@ import {
   type MachineSpec,
 } from '../../../runtime/lifecycle';
 import { CONNECTOR_STATES, TASK_STATES, WORKER_STATES } from '../../../runtime/worker';
-
-interface Line {
-  level: string;
-  obj: Record<string, unknown>;
-  msg?: string;
-}
-
-function recordingLogger(lines: Line[]) {
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, obj: obj as Record<string, unknown>, msg });
-    };
-  const logger = {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return logger;
-}
+import { recordingLogger, type LogLine } from '../../helpers/logger';
 
 const machines: [string, MachineSpec<string>][] = [
   ['task', TASK_STATES],
@@ -46,7 +24,7 @@ describe.each(machines)('the %s transition table', (_kind, spec) => {
   });
 
   it.each(pairs.filter((p) => p.allowed).map((p) => [p.from, p.to]))('allows %s → %s', (from, to) => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const counted: unknown[] = [];
     expect(() =>
       checkTransition(spec, from, to, { connector: 'c', task: 0 }, recordingLogger(lines), (l) => counted.push(l)),
@@ -60,7 +38,7 @@ describe.each(machines)('the %s transition table', (_kind, spec) => {
   const refused = pairs.filter((p) => !p.allowed).map((p) => [p.from, p.to]);
   if (refused.length > 0)
     it.each(refused)('refuses %s → %s with a typed error, logging and counting nothing', (from, to) => {
-      const lines: Line[] = [];
+      const lines: LogLine[] = [];
       const counted: unknown[] = [];
       let thrown: unknown;
       try {
@@ -89,7 +67,7 @@ describe('the task and connector tables', () => {
 
 describe('StateMachine', () => {
   it('starts in the initial state, logs each transition at info with its subject and counts it', () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const counted: unknown[] = [];
     const m = new StateMachine(WORKER_STATES, recordingLogger(lines), { workerId: 'w:1' }, (l) => counted.push(l));
     expect(m.state).toBe('created');

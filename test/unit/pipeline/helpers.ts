@@ -1,29 +1,6 @@
-import type { Logger, SourceRecord } from '../../../runtime/api';
+import type { SourceRecord } from '../../../runtime/api';
 import type { PipelineContext, ProducerRecord } from '../../../runtime/pipeline';
-
-export interface LogLine {
-  level: string;
-  obj: unknown;
-  msg?: string;
-}
-
-/** A logger that keeps its lines, to assert what was (and was not) logged. */
-export function memoryLogger(lines: LogLine[]): Logger {
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
-    };
-  const logger: Logger = {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return logger;
-}
+import { recordingLogger, type LogLine } from '../../helpers/logger';
 
 /** A PipelineContext whose dead-letter writer is an in-memory list (the writer interface, not a Kafka mock). */
 export function testContext(opts: { deadLetterFails?: boolean; signal?: AbortSignal } = {}): {
@@ -38,7 +15,7 @@ export function testContext(opts: { deadLetterFails?: boolean; signal?: AbortSig
   const ctx: PipelineContext = {
     connector: 'c1',
     taskId: 3,
-    logger: memoryLogger(lines),
+    logger: recordingLogger(lines),
     deadLetter: (r) => {
       if (opts.deadLetterFails) return Promise.reject(new Error('broker down'));
       deadLetters.push(r);

@@ -1,28 +1,9 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../../../runtime/api';
 import { PluginRegistry } from '../../../runtime/plugins';
 import { counterSource, logSink } from '../config/test-plugins';
-
-function recordingLogger(): Logger & { lines: { level: string; obj: unknown; msg?: string }[] } {
-  const lines: { level: string; obj: unknown; msg?: string }[] = [];
-  const at =
-    (level: string) =>
-    (obj: unknown, msg?: string): void => {
-      lines.push({ level, obj, ...(msg !== undefined ? { msg } : {}) });
-    };
-  const logger = {
-    lines,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return logger;
-}
+import { recordingLogger } from '../../helpers/logger';
 
 const pluginModule = (className: string, type: 'source' | 'sink'): string => `
 const noop = () => Promise.resolve();
