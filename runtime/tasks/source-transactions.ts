@@ -185,64 +185,66 @@ export class SourceTransactions {
     }
   }
 
-  /** The commit failed: abort, answer every held callback with the error (nothing acknowledged), begin again. */
+  /**
+   * The commit failed (or an abort was asked for): abort, answer every held callback with the error (nothing
+   * acknowledged) and fail the task on a retriable error. Going on in the same generation would write duplicates:
+   * the source's broker redelivers every unacknowledged message, while records already queued or held behind the
+   * aborted ones would still be written. The restarted task starts from the last committed offsets.
+   */
   private async aborted(err: TxnError, acks: RecordCallback[], offsets: OffsetEntry[]): Promise<void> {
-    const reason = new UnavailableError(`the Kafka transaction was aborted: ${err.message}`, { cause: err });
     this.source?.offsetsAborted(offsets);
-    if (err.isFatal || !this.isAbortable(err)) {
-      this.kill(err, acks, reason);
+    if (err.isFatal) {
+      this.kill(err, acks, false);
       return;
     }
     try {
       await this.call('abortTransaction', (cb) => this.o.producer.client.abortTransaction(this.o.timeoutMs, cb));
-      this.records = 0;
-      this.o.metrics.count('transactions_aborted');
-      this.o.logger.warn({ err: err.message }, 'transaction aborted; its source messages stay unacknowledged');
-      for (const done of acks) this.release(done, reason);
-      await this.begin();
     } catch (abortErr) {
-      this.kill(abortErr as TxnError, acks, reason);
+      this.kill(abortErr as TxnError, acks, false);
+      return;
     }
-  }
-
-  /** An error other than a failed commit (e.g. a timeout of ours) still leaves a transaction that can be aborted. */
-  private isAbortable(err: TxnError): boolean {
-    return err.isTxnRequiresAbort === true || err.isRetriable === true || err.isFatal !== true;
+    this.o.metrics.count('transactions_aborted');
+    this.o.logger.warn({ err: err.message }, 'transaction aborted; its source messages stay unacknowledged');
+    this.kill(err, acks, true);
   }
 
   /**
-   * Aborts the open transaction on purpose (the task is failing, or a test forces it): nothing of it becomes visible
-   * and its records' sources are told so.
+   * Aborts the open transaction on purpose (e.g. a test forcing one): nothing of it becomes visible, its records'
+   * sources are told so, and the task fails to restart.
    */
   abort(reason: Error): Promise<void> {
     const run = async (): Promise<void> => {
+      if (this.dead) return;
       this.blocked = true;
       while (this.o.producer.pending > 0) await new Promise((r) => setTimeout(r, 1));
       const acks = this.acks;
       this.acks = [];
       await this.aborted(reason, acks, this.source?.takeOffsets() ?? []);
-      if (!this.dead) {
-        this.blocked = false;
-        this.sendHeld();
-      }
     };
     const prev = this.committing ?? Promise.resolve();
     this.committing = prev.then(run).finally(() => (this.committing = undefined));
     return this.committing;
   }
 
-  /** The producer cannot go on (fenced by a newer generation, or a fatal error): fail the task, acknowledge nothing. */
-  private kill(err: TxnError, acks: RecordCallback[], reason: Error): void {
+  /**
+   * This generation's transactions end: held callbacks get the error, the task fails. `aborted`: the transaction was
+   * aborted cleanly, a restart may go on (retriable); otherwise the producer was fenced by a newer generation of
+   * the task, or failed for good.
+   */
+  private kill(err: TxnError, acks: RecordCallback[], aborted: boolean): void {
     const fenced = err.code === -144 || err.code === 90 || err.code === 47; // _FENCED, PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
-    this.dead = new TaskFailedError(
-      fenced
-        ? `transactional id ${this.o.transactionalId} was fenced by a newer generation of this task: ${err.message}`
-        : `the transactional producer cannot go on: ${err.message}`,
-      { cause: err },
-    );
-    for (const done of acks) this.release(done, reason);
+    this.dead = aborted
+      ? new UnavailableError(`the Kafka transaction was aborted: ${err.message}`, { cause: err })
+      : new TaskFailedError(
+          fenced
+            ? `transactional id ${this.o.transactionalId} was fenced by a newer generation of this task: ${err.message}`
+            : `the transactional producer cannot go on: ${err.message}`,
+          { cause: err },
+        );
+    for (const done of acks) this.release(done, this.dead);
     for (const { cb } of this.held.splice(0)) cb(this.dead);
-    this.o.logger.error({ err: err.message, transactionalId: this.o.transactionalId }, 'transactions stopped');
+    if (!aborted)
+      this.o.logger.error({ err: err.message, transactionalId: this.o.transactionalId }, 'transactions stopped');
     this.source?.fail(this.dead);
   }
 

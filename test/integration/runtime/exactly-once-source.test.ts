@@ -42,7 +42,13 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
     return r;
   }
 
-  async function start(connector: string, root: string, dataTopic: string, offsetsTopic: string): Promise<Started> {
+  async function start(
+    connector: string,
+    root: string,
+    dataTopic: string,
+    offsetsTopic: string,
+    clientPrefix = uniqueId('eos'),
+  ): Promise<Started> {
     const counters = new Map<string, number>();
     const metrics: TaskMetrics = {
       count: (name, n = 1) => counters.set(name, (counters.get(name) ?? 0) + n),
@@ -68,7 +74,7 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
       'kafka.topic': dataTopic,
       'mqtt.reconnect.backoff.ms': '100',
       'mqtt.reconnect.backoff.max.ms': '300',
-      'mqtt.client.id.prefix': uniqueId('eos'),
+      'mqtt.client.id.prefix': clientPrefix,
     };
     const pipeline = await createSourcePipeline(
       { 'key.converter': STRING, 'value.converter': STRING },
@@ -97,7 +103,8 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
       onFailure: (err) => failures.push(err),
     });
     await runner.start();
-    cleanups.push(() => runner.stop(5000));
+    const stop = (): Promise<void> => runner.stop(5000);
+    cleanups.push(stop);
     await eventually(() => (counters.get('subscribes') ?? 0) > 0, { what: 'the task subscribed' });
     return { runner, txn, counters, failures };
   }
@@ -146,19 +153,28 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
     expect(failures).toEqual([]);
   });
 
-  it('after a forced abort shows nothing of it; the broker redelivers and the messages are committed once', async () => {
+  it('after a forced abort shows nothing of it and fails the task; the restarted task gets the redeliveries and commits them once', async () => {
     const { dataTopic, offsetsTopic } = await topics();
     const root = uniqueId('eos-abort');
-    const { txn, counters, failures } = await start(uniqueId('c'), root, dataTopic, offsetsTopic);
+    const connector = uniqueId('c');
+    const clientPrefix = uniqueId('eos');
+    const first = await start(connector, root, dataTopic, offsetsTopic, clientPrefix);
     const committed = await reader(dataTopic, 'read_committed');
     const uncommitted = await reader(dataTopic, 'read_uncommitted');
     const pub = await publisher();
     for (let i = 0; i < 3; i++) await pub.publishAsync(`${root}/dev`, `a${i}`, { qos: 1 });
     await uncommitted.until((r) => r.length >= 3, { what: '3 uncommitted records' });
 
-    await txn.abort(new Error('forced by the test'));
-    expect(counters.get('transactions_aborted')).toBe(1);
-    // Nothing was acknowledged: the session dropped its connection and Mosquitto resends the three.
+    await first.txn.abort(new Error('forced by the test'));
+    expect(first.counters.get('transactions_aborted')).toBe(1);
+    expect(first.counters.get('acknowledged') ?? 0).toBe(0);
+    // The task fails on a retriable error: the worker restarts it, as the second runner here does.
+    expect(first.failures).toHaveLength(1);
+    expect((first.failures[0] as Error & { retriable?: boolean }).retriable).toBe(true);
+    await first.runner.stop(5000);
+
+    const second = await start(connector, root, dataTopic, offsetsTopic, clientPrefix);
+    // Nothing was acknowledged: Mosquitto resends the three to the same session.
     await uncommitted.until((r) => r.length >= 6, { what: 'the redelivered records' });
     expect(values(uncommitted).slice(3)).toEqual(['a0', 'a1', 'a2']);
     expect(committed.records).toHaveLength(0);
@@ -167,7 +183,7 @@ describe('exactly-once MQTT source (transactions on real Kafka, Mosquitto)', () 
     await committed.until((r) => r.length >= 5, { what: '5 committed records' });
     await sleep(1000);
     expect(values(committed)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
-    expect(counters.get('acknowledged')).toBe(5);
-    expect(failures).toEqual([]);
+    expect(second.counters.get('acknowledged')).toBe(5);
+    expect(second.failures).toEqual([]);
   });
 });
