@@ -11,7 +11,7 @@ import { createSourcePipeline } from '../../../runtime/pipeline';
 import type { OffsetStore } from '../../../runtime/storage';
 import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
 import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
-import { createTopic, eventually, readTopic, silentLogger, stackEnv, uniqueId } from '../../helpers';
+import { createTopic, eventually, readTopic, runnerTask, silentLogger, stackEnv, uniqueId } from '../../helpers';
 import { pipelineContext } from './helpers';
 
 describe('a record Kafka refuses for good', () => {
@@ -42,13 +42,7 @@ describe('a record Kafka refuses for good', () => {
     } as unknown as SourceConnectorPlugin;
     const failures: Error[] = [];
     const runner = new SourceTaskRunner({
-      connector: 'refused-it',
-      taskId: 0,
-      workerId: 'w',
-      plugin,
-      config: {},
-      rawConfig: {},
-      settings: {},
+      ...runnerTask(plugin, 'refused-it'),
       pipeline,
       producer,
       topics: { ensure: () => null } as unknown as TopicCreator,

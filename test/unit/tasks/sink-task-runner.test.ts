@@ -8,6 +8,7 @@ import type { SinkConnectorPlugin, SinkRecord, SinkTask, SinkTaskContext } from 
 import type { SinkPipeline } from '../../../runtime/pipeline/types';
 import { SinkTaskRunner } from '../../../runtime/tasks/sink-task-runner';
 import { quietLogger } from '../../helpers/logger';
+import { runnerTask } from '../../helpers/runner';
 
 /** Keeps what the runner handed it; the test acks or rejects through the context the runner gave. */
 class FakeSinkTask implements SinkTask {
@@ -121,13 +122,7 @@ function setup(opts: { rejectFails?: boolean; commitIntervalMs?: number } = {}) 
   };
   const plugin = { type: 'sink', createTask: () => task } as unknown as SinkConnectorPlugin;
   const runner = new SinkTaskRunner({
-    connector: 'c',
-    taskId: 0,
-    workerId: 'w',
-    plugin,
-    config: {},
-    rawConfig: {},
-    settings: {},
+    ...runnerTask(plugin),
     pipeline,
     consumerConf: { 'sasl.password': 'very-secret-pw' },
     groupId: 'connect-c',

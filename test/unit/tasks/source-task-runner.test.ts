@@ -19,6 +19,7 @@ import type { OffsetStore } from '../../../runtime/storage';
 import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
 import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
 import { silentLogger } from '../../helpers/logger';
+import { runnerTask } from '../../helpers/runner';
 
 /** A push-model task: the test sends records through the context the runner gave it. */
 class FakeSourceTask implements SourceTask {
@@ -75,13 +76,7 @@ function setup(
   };
   const plugin = { type: 'source', createTask: () => task } as unknown as SourceConnectorPlugin;
   const runner = new SourceTaskRunner({
-    connector: 'c',
-    taskId: 0,
-    workerId: 'w',
-    plugin,
-    config: {},
-    rawConfig: {},
-    settings: {},
+    ...runnerTask(plugin),
     pipeline,
     producer: producer as unknown as DataProducer,
     topics: { ensure: () => null } as unknown as TopicCreator,
