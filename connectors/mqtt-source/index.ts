@@ -23,6 +23,7 @@ export { envelopeSchema, envelopeValue, ENVELOPE_SCHEMA_NAME } from './envelope'
 export { jsonToConnect } from './json-value';
 export { AckLedger, type Slot, type Admission, type ReleasedAck, type AckKind } from './ack-ledger';
 export { SubscriberSession } from './session';
+export { RetiringSession } from './retiring-session';
 export type {
   SessionOptions,
   InboundMessage,

@@ -78,6 +78,8 @@ export interface SessionEvents {
   subscribeFailed: [info: { topic: string; code: number }];
   /** A subscription granted at a lower QoS than asked; QoS 0 for an acknowledged one also fails the session. */
   subscriptionDowngraded: [info: { topic: string; asked: number; granted: number }];
+  /** A PINGRESP arrived (the answer to a keepalive ping or to a retiring session's probe). */
+  pong: [];
   /** The session cannot go on (a packet that cannot be encoded, a refused or QoS 0 subscription); it has stopped. */
   failed: [err: Error];
 }

@@ -45,8 +45,8 @@ import { SessionSubscriptions } from './subscriptions';
 
 export class SubscriberSession extends EventEmitter<SessionEvents> {
   private readonly ledger = new AckLedger();
-  private stateNo: SessionState = 'idle';
-  private socket: net.Socket | undefined;
+  protected stateNo: SessionState = 'idle';
+  protected socket: net.Socket | undefined;
   private parser: ReturnType<typeof mqttPacket.parser> | undefined;
   /** Parsed PUBLISH packets not yet admitted because the window is full (at most one socket read's worth). */
   private backlog: IPublishPacket[] = [];
@@ -55,7 +55,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private paused = false;
   private serverIndex = 0;
   private readonly backoff: ReconnectBackoff;
-  private readonly subs: SessionSubscriptions;
+  protected readonly subs: SessionSubscriptions;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly keepalive = new Keepalive({
@@ -67,7 +67,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private nextPacketId = 1;
   private lastErr: Error | undefined;
   /** Acks released since the last flush, and the connection they belong to. */
-  private readonly acks = new AckBatch((socket, acks) => {
+  protected readonly acks = new AckBatch((socket, acks) => {
     if (socket !== this.socket || socket.destroyed || this.stateNo !== 'connected') return;
     this.keepalive.lastWriteMs = Date.now();
     socket.write(encodeAcks(acks));
@@ -181,7 +181,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     socket.on('close', () => this.onConnectionLost(socket, new Error(`MQTT connection to ${label} closed`)));
   }
 
-  private onPacket(packet: Packet, label: string): void {
+  protected onPacket(packet: Packet, label: string): void {
     switch (packet.cmd) {
       case 'connack':
         this.onConnack(packet, label);
@@ -318,7 +318,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     if (this.paused || this.backlog.length > 0) this.drain();
   }
 
-  private write(packet: Packet): void {
+  protected write(packet: Packet): void {
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
     let bytes: Buffer;
@@ -392,7 +392,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.reconnectTimer = undefined;
   }
 
-  private allocPacketId(): number {
+  protected allocPacketId(): number {
     const id = this.nextPacketId;
     this.nextPacketId = id >= 65535 ? 1 : id + 1;
     return id;

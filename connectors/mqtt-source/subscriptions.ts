@@ -24,6 +24,8 @@ export class SessionSubscriptions {
   /** Filters the broker session holds, when known (stored by an earlier run, or answered on this one). */
   private held: Set<string> | undefined;
   private readonly sent = new Map<number, Sent>();
+  /** The task is leaving for good: the session is to hold nothing, now and after any reconnect. */
+  private retired = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.held = opts.previousSubscriptions ? new Set(opts.previousSubscriptions) : undefined;
@@ -37,7 +39,7 @@ export class SessionSubscriptions {
     this.sent.clear();
     if (!sessionPresent) this.held = new Set();
     const held = this.held;
-    const wanted = this.opts.subscriptions;
+    const wanted = this.retired ? [] : this.opts.subscriptions;
     const wantedTopics = new Set(wanted.map((s) => s.topic));
     // MQTT 5 subscribes a resumed session again (Retain Handling 1: no retained resend), which also repairs a session
     // the broker lost a filter of. On 3.1.1 that would resend every retained message, so only what is not held.
@@ -63,6 +65,29 @@ export class SessionSubscriptions {
       packets.push({ cmd: 'unsubscribe', messageId, unsubscriptions: stale });
     }
     return packets;
+  }
+
+  /**
+   * The task leaves for good (a shrink): the UNSUBSCRIBE to write now, so the broker routes nothing more to this
+   * session; what it already queued stays queued for the drain. Reconnects after this subscribe to nothing.
+   */
+  retire(allocPacketId: () => number): Packet[] {
+    this.retired = true;
+    const topics = new Set([
+      ...(this.held ?? this.opts.staleCandidates ?? []),
+      ...this.opts.subscriptions.map((s) => s.topic),
+    ]);
+    for (const pending of this.sent.values())
+      if (pending.kind === 'subscribe') for (const t of pending.topics) topics.add(t);
+    if (topics.size === 0) return [];
+    const messageId = allocPacketId();
+    this.sent.set(messageId, { kind: 'unsubscribe', topics: [...topics], asked: [] });
+    return [{ cmd: 'unsubscribe', messageId, unsubscriptions: [...topics] }];
+  }
+
+  /** True once a retired session's UNSUBSCRIBE was answered: the broker session holds no filter. */
+  get released(): boolean {
+    return this.retired && this.sent.size === 0 && this.held !== undefined && this.held.size === 0;
   }
 
   /** A SUBACK or UNSUBACK: updates what the session holds (a refused filter is not held). */

@@ -2,7 +2,7 @@ import { TaskFailedError, type Logger, type SourceTask, type SourceTaskContext }
 import { clientIdOfTask, tlsOptions } from '../mqtt-common';
 import { fetchValueSchema, loadValueSchema, shareGroupName, taskFilters, type SourceSettings } from './config';
 import { PARTITION_KEY, RecordMapper } from './mapping';
-import { SubscriberSession } from './session';
+import { RetiringSession } from './retiring-session';
 import type { Complete, InboundMessage, SessionOptions } from './session-types';
 
 /**
@@ -65,7 +65,7 @@ export function sessionOptionsFrom(settings: SourceSettings, clientId: string): 
  * back-off; the error is logged, counted (`connection_errors`) and kept in {@link lastError} for status.
  */
 export class MqttSourceTask implements SourceTask<SourceSettings> {
-  private session: SubscriberSession | undefined;
+  private session: RetiringSession | undefined;
   private ctx: SourceTaskContext<SourceSettings> | undefined;
   private log: Logger | undefined;
   private stopped = false;
@@ -119,7 +119,7 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
         ? { previousSubscriptions: previous }
         : { staleCandidates: staleCandidates(settings, ctx.connector, ctx.rawConfig['mqtt.share.group']) }),
     };
-    const session = new SubscriberSession(options, (message, complete) => this.onMessage(mapper, message, complete));
+    const session = new RetiringSession(options, (message, complete) => this.onMessage(mapper, message, complete));
     let stored = previous ? JSON.stringify([...previous].sort()) : undefined;
     session.on('subscriptionsSettled', (topics) => {
       const text = JSON.stringify(topics);
@@ -190,6 +190,17 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
       // A runtime that refuses the record outright: never acknowledge it.
       complete(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  /**
+   * `tasks.max` shrank and this task goes away: unsubscribe, and send what the broker queued for this session to
+   * Kafka (acked as usual) before stop(), so that ending the session afterwards discards nothing (retiring-session.ts).
+   */
+  async retire(signal: AbortSignal): Promise<boolean> {
+    const session = this.session;
+    if (!session || this.stopped) return false;
+    this.log?.info({}, 'leaving for good: unsubscribing and draining what the broker queued for this session');
+    return session.retire(signal);
   }
 
   async stop(): Promise<void> {

@@ -97,6 +97,13 @@ export interface SourceTask<S = unknown> {
   start(ctx: SourceTaskContext<S>): Promise<void>;
   /** Pull model: the next batch (may be empty); the runtime loops until stop. */
   poll?(signal: AbortSignal): Promise<SourceRecord[]>;
+  /**
+   * The task goes away for good (its connector's `tasks.max` shrank); called before `stop()`, with the task still
+   * running. Hand back this task's share of the source and send what the source already queued for it (e.g. a
+   * persistent MQTT session's queue), each acknowledged as usual once its record is done. Resolve true when nothing is
+   * left behind, false when `signal` aborted first (the runtime then does not release the task's external state).
+   */
+  retire?(signal: AbortSignal): Promise<boolean>;
   /** Stop taking new data; what was sent but not completed is not acknowledged to the source. */
   stop(): Promise<void>;
 }

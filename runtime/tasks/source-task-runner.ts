@@ -298,6 +298,21 @@ export class SourceTaskRunner {
   }
 
   /**
+   * The task leaves for good (a shrink): it drains what its source queued for it through this running pipeline,
+   * within `timeoutMs`. True when it says nothing is left behind (or it has nothing to drain).
+   */
+  async retire(timeoutMs: number): Promise<boolean> {
+    if (!this.task.retire) return true;
+    if (this.stopped || this.failed) return false;
+    try {
+      return await this.task.retire(AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]));
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'source task could not drain before leaving');
+      return false;
+    }
+  }
+
+  /**
    * Stops the task: no new records; waits (bounded) for records in flight, then writes the last offsets. Every
    * caller gets the same promise, so a second caller waits for the offsets too.
    */

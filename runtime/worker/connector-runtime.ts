@@ -6,6 +6,8 @@ export interface TaskRunner {
   start(): Promise<void>;
   /** Stops the task, waiting at most about `timeoutMs` for records in flight. */
   stop(timeoutMs: number): Promise<void>;
+  /** The task leaves for good: let it drain what its source queued for it (SourceTask.retire). True when drained. */
+  retire?(timeoutMs: number): Promise<boolean>;
 }
 
 /** A task this worker runs. */

@@ -196,7 +196,8 @@ export class Reconciler {
     const released: RawConfig[] = [];
     for (const [id, t] of [...rt.tasks]) {
       if (id >= stored.tasks.length) {
-        released.push(t.config);
+        // A shrink: the task drains what its source queued for it first; only a drained one is released.
+        if (await this.tasks.retire(rt, id)) released.push(t.config);
         await this.tasks.stop(rt, [id], 'remove');
       }
     }

@@ -101,6 +101,25 @@ export class TaskControl {
     });
   }
 
+  /**
+   * A task removed for good (a shrink) drains what its source queued for it while it still runs, bounded by the
+   * shutdown timeout. True when its external state may be released (drained, or nothing running that could drain:
+   * a paused or failed task); false when the drain did not finish, so that state is left to expire, not discarded.
+   */
+  async retire(rt: ConnectorRuntime, id: number): Promise<boolean> {
+    const t = rt.tasks.get(id);
+    const runner = t?.runner;
+    if (!t || t.state !== 'RUNNING' || !runner?.retire) return true;
+    const drained = await runner.retire(this.s.cfg.shutdownTimeoutMs);
+    this.s.logger[drained ? 'info' : 'warn'](
+      { connector: rt.name, task: id },
+      drained
+        ? 'removed task drained what its source queued for it'
+        : 'removed task did not drain in time; its external state is left to expire',
+    );
+    return drained;
+  }
+
   /** Stops tasks and drops them from the runtime; `how` says what their status becomes. */
   async stop(rt: ConnectorRuntime, ids: number[], how: TaskExit): Promise<void> {
     for (const id of ids) {

@@ -72,4 +72,25 @@ describe('SessionSubscriptions', () => {
     expect(subscribed(ps)).toEqual(['a']);
     expect(unsubscribed(ps)).toEqual(['$share/n/a']);
   });
+  it('a retired session unsubscribes everything it holds, and subscribes nothing after a reconnect', () => {
+    const subs = new SessionSubscriptions(options(5, ['$share/g/a/#'], { previousSubscriptions: ['$share/g/a/#'] }));
+    const first = subs.onConnack(true, ids());
+    subs.onAck({
+      cmd: 'suback',
+      messageId: (first[0] as { messageId: number }).messageId,
+      granted: [1],
+    });
+    const ps = subs.retire(ids());
+    expect(unsubscribed(ps)).toEqual(['$share/g/a/#']);
+    expect(subs.released).toBe(false);
+    const unsub = ps[0] as { messageId: number };
+    subs.onAck({ cmd: 'unsuback', messageId: unsub.messageId } as IUnsubackPacket);
+    expect(subs.released).toBe(true);
+    // The UNSUBACK was lost with the connection: the next CONNACK unsubscribes again, and subscribes nothing.
+    const again = new SessionSubscriptions(options(5, ['$share/g/a/#'], { previousSubscriptions: ['$share/g/a/#'] }));
+    again.retire(ids());
+    const resumed = again.onConnack(true, ids());
+    expect(subscribed(resumed)).toEqual([]);
+    expect(unsubscribed(resumed)).toEqual(['$share/g/a/#']);
+  });
 });
