@@ -78,15 +78,15 @@ describe('tasks.max 1 → 3 → 1 under load', () => {
   test('messages flow through the rescale', async () => {
     expect((await counts(SHORT.rescale!)).acked).toBeGreaterThan(0);
   });
-  // #16 "Shrinking ends the departed task's session with clean start and discards what the broker had queued for
-  // it": since a resumed session no longer keeps its old plain subscription (which received a second copy of
-  // everything), what the departed tasks' sessions had queued is lost on 3 → 1 (32 in one run). Flip to a plain test
-  // with the fix.
-  test.skip('0 lost', async () => {
+  // #16: a shrink ended the departed tasks' sessions with clean start and discarded what the broker had queued for
+  // them (32 lost in one run); the departed tasks now drain their sessions before they stop.
+  test('0 lost', async () => {
     expect((await counts(SHORT.rescale!)).lost).toBe(0);
   });
-  // Fixed for growing (a resumed session's subscriptions follow its assignment); how many copies the shrink leaves
-  // varies from run to run until the departed sessions are drained, so it is not asserted yet.
+  // The departed sessions now drain with nothing redelivered, but a few copies remain (4 in a run): task 0 is
+  // restarted with each change of assignment and its graceful stop still redelivers what it had in flight (#16's
+  // source stop-ordering bullet), and its plain and shared filters overlap for a moment (subscribe before unsubscribe).
+  // Not asserted until the stop ordering lands.
   test.skip('0 duplicates (a graceful operation)', async () => {
     expect((await counts(SHORT.rescale!)).duplicates).toBe(0);
   });
