@@ -1,18 +1,9 @@
 import { RecordError, fieldOf, type ConnectRecord } from '../api';
-import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import { requireMap, requireStruct, sideNames, sideOf, withSide, type Side } from './util';
+import type { TransformDefinition } from './types';
+import { OneFieldTransform, requireMap, requireStruct, sideNames, sideOf, withSide } from './util';
 
 /** Connect's ExtractField: the key or value becomes one of its fields. */
-class ExtractField implements Transformation {
-  private readonly field: string;
-
-  constructor(
-    private readonly side: Side,
-    settings: SettingsReader,
-  ) {
-    this.field = settings.string('field', { required: true });
-  }
-
+class ExtractField extends OneFieldTransform {
   apply<R extends ConnectRecord>(record: R): R | null {
     const { schema, value } = sideOf(record, this.side);
     if (schema === undefined) {

@@ -1,18 +1,10 @@
 import type { ConnectRecord, Schema } from '../api';
-import type { SettingsReader, TransformDefinition, Transformation } from './types';
-import { SchemaCache, sideNames, sideOf, withSide, type Side } from './util';
+import type { TransformDefinition } from './types';
+import { OneFieldTransform, SchemaCache, sideNames, sideOf, withSide } from './util';
 
 /** Connect's HoistField: wraps the key or value in a struct (or map) with one field. */
-class HoistField implements Transformation {
+class HoistField extends OneFieldTransform {
   private readonly cache = new SchemaCache();
-  private readonly field: string;
-
-  constructor(
-    private readonly side: Side,
-    settings: SettingsReader,
-  ) {
-    this.field = settings.string('field', { required: true });
-  }
 
   apply<R extends ConnectRecord>(record: R): R | null {
     const { schema, value } = sideOf(record, this.side);

@@ -1,4 +1,5 @@
 import { RecordError, type ConnectRecord, type Field, type Header, type Schema } from '../api';
+import type { SettingsReader, Transformation } from './types';
 
 /** Which part of a record a `$Key`/`$Value` transform works on. */
 export type Side = 'key' | 'value';
@@ -134,4 +135,18 @@ export function sideNames(simple: string, side: Side): { className: string; alia
     className: `org.apache.kafka.connect.transforms.${simple}${suffix}`,
     aliases: [`${simple}${suffix}`],
   };
+}
+
+/** A transform of the key or value that names one field in its required `field` setting (ExtractField, HoistField). */
+export abstract class OneFieldTransform implements Transformation {
+  protected readonly field: string;
+
+  constructor(
+    protected readonly side: Side,
+    settings: SettingsReader,
+  ) {
+    this.field = settings.string('field', { required: true });
+  }
+
+  abstract apply<R extends ConnectRecord>(record: R): R | null;
 }

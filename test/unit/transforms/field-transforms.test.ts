@@ -1,5 +1,5 @@
 import { LogicalTypes, RecordError, SchemaBuilder, Schemas, type SourceRecord } from '../../../runtime/api';
-import { transform, sinkRecord } from './helpers';
+import { issuesOf, transform, sinkRecord } from './helpers';
 
 const valueSchema = SchemaBuilder.struct()
   .name('ferry.Reading')
@@ -219,5 +219,13 @@ describe('field transforms refuse what they cannot reshape, naming it', () => {
     expect(() => transform('ReplaceField$Value', { exclude: 'id' })(sinkRecord({ value: 'text' }))).toThrow(
       RecordError,
     );
+  });
+});
+
+describe('ExtractField and HoistField settings', () => {
+  it.each(['ExtractField$Value', 'HoistField$Key'])('%s requires its field, naming the full key', (type) => {
+    expect(issuesOf({ transforms: 'f', 'transforms.f.type': type })).toEqual([
+      { key: 'transforms.f.field', message: 'is required' },
+    ]);
   });
 });
