@@ -6,10 +6,9 @@
  */
 import mqtt from 'mqtt';
 import { KafkaReader, eventually, rest, stackEnv, startFreshWorker, uniqueId, type WorkerHandle } from '../../helpers';
+import { probeUntilSeen, recordValues, rescaleConfig, tasksRunning } from './rescale-helpers';
 
 jest.setTimeout(240_000);
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 describe.each(['5', '3.1.1'])('MQTT %s source shrunk 3 → 1 under a QoS 1 stream', (version) => {
   const { kafka, mqtt: mqttUrl } = stackEnv();
@@ -26,51 +25,18 @@ describe.each(['5', '3.1.1'])('MQTT %s source shrunk 3 → 1 under a QoS 1 strea
     const root = uniqueId('shrink');
     const topic = root.replace(/[^a-zA-Z0-9-]/g, '-');
     const name = uniqueId('shrk');
-    const config = (tasks: number): Record<string, string> => ({
-      'connector.class': 'MqttSourceConnector',
-      'tasks.max': String(tasks),
-      'mqtt.server.uri': mqttUrl,
-      'mqtt.protocol.version': version,
-      'mqtt.topics': `${root}/#`,
-      'mqtt.qos': '1',
-      // A small window: the broker queues what each member of the share group cannot take yet.
-      'mqtt.max.in.flight': '10',
-      'mqtt.value.format': 'string',
-      'kafka.topic': topic,
-      'key.converter': STRING,
-      'value.converter': STRING,
-      'topic.creation.default.partitions': '1',
-      'topic.creation.default.replication.factor': '1',
-    });
-    const running = (tasks: number): Promise<unknown> =>
-      eventually(
-        async () => {
-          const st = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
-          const states = (st?.tasks ?? []) as { state: string }[];
-          return states.length === tasks && states.every((t) => t.state === 'RUNNING');
-        },
-        { what: `${tasks} task(s) RUNNING`, timeoutMs: 90_000 },
-      );
-    const values = (records: readonly { value: Buffer | null }[]): string[] =>
-      records.map((r) => r.value?.toString() ?? '');
+    // A small window: the broker queues what each member of the share group cannot take yet.
+    const config = (tasks: number): Record<string, string> =>
+      rescaleConfig({ mqttUrl, version, root, topic }, tasks, { 'mqtt.qos': '1', 'mqtt.max.in.flight': '10' });
+    const running = (tasks: number): Promise<unknown> => tasksRunning(w.url, name, tasks);
+    const values = recordValues;
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('pub'), protocolVersion: 5 });
     const reader = new KafkaReader(kafka, topic);
     await reader.start();
     try {
       expect((await rest(w.url, 'POST', '/connectors', { name, config: config(3) })).status).toBe(201);
       await running(3);
-      let probe = 0;
-      await eventually(
-        async () => {
-          const mine = `probe-${probe++}`;
-          await pub.publishAsync(`${root}/probe`, mine, { qos: 1 });
-          return eventually(() => values(reader.records).includes(mine), { what: 'a probe', timeoutMs: 3000 }).then(
-            () => true,
-            () => false,
-          );
-        },
-        { what: 'three tasks subscribed', timeoutMs: 90_000 },
-      );
+      await probeUntilSeen(pub, reader, root, 'three-tasks');
 
       // QoS 1, ten publishes at a time: a message counts once the broker's PUBACK resolved its publish.
       const acked: string[] = [];

@@ -5,11 +5,10 @@
  * Real worker, real Kafka, real Mosquitto.
  */
 import mqtt from 'mqtt';
-import { KafkaReader, eventually, rest, stackEnv, startFreshWorker, uniqueId, type WorkerHandle } from '../../helpers';
+import { KafkaReader, rest, stackEnv, startFreshWorker, uniqueId, type WorkerHandle } from '../../helpers';
+import { probeUntilSeen as probeUntil, recordValues, rescaleConfig, tasksRunning } from './rescale-helpers';
 
 jest.setTimeout(240_000);
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 describe.each(['5', '3.1.1'])('MQTT %s source rescaled 1 → 2 under a stream', (version) => {
   const { kafka, mqtt: mqttUrl } = stackEnv();
@@ -26,30 +25,9 @@ describe.each(['5', '3.1.1'])('MQTT %s source rescaled 1 → 2 under a stream', 
     const root = uniqueId('rescale');
     const topic = root.replace(/[^a-zA-Z0-9-]/g, '-');
     const name = uniqueId('rsrc');
-    const config = (tasks: number): Record<string, string> => ({
-      'connector.class': 'MqttSourceConnector',
-      'tasks.max': String(tasks),
-      'mqtt.server.uri': mqttUrl,
-      'mqtt.protocol.version': version,
-      'mqtt.topics': `${root}/#`,
-      'mqtt.value.format': 'string',
-      'kafka.topic': topic,
-      'key.converter': STRING,
-      'value.converter': STRING,
-      'topic.creation.default.partitions': '1',
-      'topic.creation.default.replication.factor': '1',
-    });
-    const running = (tasks: number): Promise<unknown> =>
-      eventually(
-        async () => {
-          const st = (await rest(w.url, 'GET', `/connectors/${name}/status`)).body;
-          const states = (st?.tasks ?? []) as { state: string }[];
-          return states.length === tasks && states.every((t) => t.state === 'RUNNING');
-        },
-        { what: `${tasks} task(s) RUNNING`, timeoutMs: 90_000 },
-      );
-    const values = (records: readonly { value: Buffer | null }[]): string[] =>
-      records.map((r) => r.value?.toString() ?? '');
+    const config = (tasks: number): Record<string, string> => rescaleConfig({ mqttUrl, version, root, topic }, tasks);
+    const running = (tasks: number): Promise<unknown> => tasksRunning(w.url, name, tasks);
+    const values = recordValues;
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('pub'), protocolVersion: 5 });
     // One reader for the whole test: the connector creates the topic, the reader finds it within a second.
     const reader = new KafkaReader(kafka, topic);
@@ -57,19 +35,7 @@ describe.each(['5', '3.1.1'])('MQTT %s source rescaled 1 → 2 under a stream', 
     try {
       expect((await rest(w.url, 'POST', '/connectors', { name, config: config(1) })).status).toBe(201);
       await running(1);
-      let probe = 0;
-      const probeUntilSeen = (what: string): Promise<unknown> =>
-        eventually(
-          async () => {
-            const mine = `${what}-${probe++}`;
-            await pub.publishAsync(`${root}/probe`, mine, { qos: 1 });
-            return eventually(() => values(reader.records).includes(mine), { what, timeoutMs: 3000 }).then(
-              () => true,
-              () => false,
-            );
-          },
-          { what, timeoutMs: 90_000 },
-        );
+      const probeUntilSeen = (what: string): Promise<unknown> => probeUntil(pub, reader, root, what);
       await probeUntilSeen('one-task');
 
       // A stream runs through the rescale (its copies may repeat within the one window of redelivery).
