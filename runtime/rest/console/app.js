@@ -50,6 +50,8 @@ function markNav() {
 async function route() {
   current = match();
   markNav();
+  // The previous page's buttons must not stay clickable while the next page loads: they act on another connector.
+  show(view, h('p', {}, 'Loading…'));
   await tick(true);
   view.focus({ preventScroll: true });
 }

@@ -68,9 +68,12 @@ export function notice(text, kind = 'info') {
   el.className = kind;
   el.textContent = text;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => {
-    el.textContent = '';
-  }, 8000);
+  // Errors stay until the next message: an operator who looked away must still see that an action failed.
+  if (kind !== 'error') {
+    noticeTimer = setTimeout(() => {
+      el.textContent = '';
+    }, 8000);
+  }
 }
 
 /** The confirmation dialog: resolves true when the operator pressed the confirming button. */
