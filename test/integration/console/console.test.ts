@@ -73,10 +73,20 @@ async function fillForm(page: Page, plugin: string, values: Record<string, strin
   if (extra) await page.fill('#field-extra', extra);
 }
 
-/** Waits for the page to reach a URL; a timeout says what the page's message line showed (a failed action). */
+/** The write calls the pages made (method, path, status), for a failure's message. */
+const writes: string[] = [];
+function recordWrites(page: Page): void {
+  page.on('response', (r) => {
+    const m = r.request().method();
+    if (m !== 'GET') writes.push(`${m} ${new URL(r.url()).pathname} ${r.status()}`);
+  });
+}
+
+/** Waits for the page to reach a URL; a timeout says what the page showed and which writes it made. */
 async function landOn(page: Page, url: RegExp): Promise<void> {
   await page.waitForURL(url).catch(async (err: Error) => {
-    throw new Error(`${err.message}\nthe page said: ${await text(page, '#notice')}`);
+    const said = await text(page, '#notice');
+    throw new Error(`${err.message}\nat ${page.url()}, the page said: ${said}; writes: ${writes.slice(-6).join(', ')}`);
   });
 }
 
@@ -96,6 +106,7 @@ describe('web console at /ui', () => {
     browser = await launchBrowser();
     ({ w } = await startFreshWorker('console'));
     page = await browser.context.newPage();
+    recordWrites(page);
   });
   afterAll(async () => {
     await browser?.close();
@@ -213,7 +224,7 @@ describe('web console at /ui', () => {
     // Delete both.
     for (const name of [source, sink]) {
       await page.goto(`${w.url}/ui/#/connectors/${name}`);
-      await page.locator('#action-delete').waitFor();
+      await page.locator('h1', { hasText: name }).waitFor();
       await confirm(page, 'delete');
       await landOn(page, /#\/connectors$/);
       await eventually(async () => (await rest(w.url, 'GET', `/connectors/${name}`)).status === 404, {
@@ -226,13 +237,13 @@ describe('web console at /ui', () => {
     expect(errors).toEqual([]);
   });
 
-  it("shows a failed task's trace; other settings go through the form's key=value box", async () => {
+  it("shows a failed task's trace and masks secrets; the edit form fixes it; keyboard alone deletes it", async () => {
     const name = uniqueId('console-fail').replace(/[^a-zA-Z0-9-]/g, '-');
     await page.goto(`${w.url}/ui/`);
     await fillForm(
       page,
       'io.ferry.test.CounterSourceConnector',
-      { name, 'counter.topic': `${name}.out` },
+      { name, 'counter.topic': `${name}.out`, 'counter.max': '5', 'counter.secret': 'console-s3cret' },
       'counter.fail.on.start=true',
     );
     await page.click('#form-submit');
@@ -244,8 +255,52 @@ describe('web console at /ui', () => {
     // The trace stays open across the page's polling redraws.
     await page.waitForTimeout(4000);
     expect(await page.locator('#trace-0[open]').count()).toBe(1);
-    await confirm(page, 'delete');
+    // The secret is shown as the API shows it, and is nowhere in the page.
+    expect(await text(page, '#config tr:has(th:text-is("counter.secret")) td')).toBe('[hidden]');
+    expect(await page.content()).not.toContain('console-s3cret');
+
+    // Edit: the form comes filled in (the secret as [hidden], the extra key in its box); a bad value is refused
+    // inline; the fixed config is saved and the task runs.
+    await page.click('#action-edit');
+    await landOn(page, new RegExp(`#/edit/${name}$`));
+    await page.locator('#connector-form').waitFor();
+    expect(await page.inputValue(field('counter.secret'))).toBe('[hidden]');
+    expect(await page.inputValue('#field-extra')).toBe('counter.fail.on.start=true');
+    await page.fill('#field-extra', 'counter.fail.on.start=false');
+    await page.fill(field('counter.batch'), '0');
+    await page.click('#form-submit');
+    await waitText(
+      page,
+      `${field('counter.batch')}-error`,
+      /counter\.batch|>= 1|at least|minimum/i,
+      'the inline error',
+    );
+    await page.fill(field('counter.batch'), '2');
+    await page.click('#form-submit');
+    await landOn(page, new RegExp(`#/connectors/${name}$`));
+    await waitText(page, '#tasks tr[data-task="0"] .state', 'RUNNING', 'the edited task RUNNING');
+    const config = (await rest(w.url, 'GET', `/connectors/${name}/config`)).body;
+    expect(config).toMatchObject({
+      'counter.fail.on.start': 'false',
+      'counter.batch': '2',
+      'counter.secret': '[hidden]',
+    });
+
+    // Keyboard only: Enter on Delete opens the dialog, Escape cancels it; then Tab to OK and Enter deletes.
+    await page.focus('#action-delete');
+    await page.keyboard.press('Enter');
+    await page.locator('#confirm[open]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#confirm:not([open])').waitFor({ state: 'attached' });
+    expect((await rest(w.url, 'GET', `/connectors/${name}`)).status).toBe(200);
+    await page.focus('#action-delete');
+    await page.keyboard.press('Enter');
+    await page.locator('#confirm[open]').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.locator('#confirm-ok:focus').count()).toBe(1);
+    await page.keyboard.press('Enter');
     await landOn(page, /#\/connectors$/);
+    expect((await rest(w.url, 'GET', `/connectors/${name}`)).status).toBe(404);
   });
 });
 
