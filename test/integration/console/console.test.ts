@@ -194,7 +194,14 @@ describe('web console at /ui', () => {
 
       await page.click(`#link-${source}`);
       await waitText(page, '#fig-in .value', /^[1-9]/, 'the detail page counts');
-      await page.locator('#offsets').waitFor();
+      // Offsets are read when the page opens and every 30 s; the button reads them now.
+      await eventually(
+        async () => {
+          await page.click('#refresh-offsets');
+          return (await text(page, '#offsets')).includes(`"mqtt.filter":"${root}/#"`);
+        },
+        { what: "the source's offsets on its page", timeoutMs: 60_000, intervalMs: 1000 },
+      );
       await snap(page, 'connector-detail');
       await page.goto(`${w.url}/ui/#/connectors/${sink}`);
       await waitText(page, '#fig-lag .value', /^\d/, 'the sink consumer lag');

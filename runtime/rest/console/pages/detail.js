@@ -91,17 +91,33 @@ async function optional(path) {
   }
 }
 
+/**
+ * Offsets are read when the page opens, then every 30 s or on demand, not on every poll: a sink's offsets are read
+ * through a short-lived Kafka consumer of the worker.
+ */
+const OFFSETS_EVERY_MS = 30_000;
+const offsetsRead = new Map(); // connector → { atMs, result }
+
+async function offsetsOf(name, fresh) {
+  const last = offsetsRead.get(name);
+  if (!fresh && last && Date.now() - last.atMs < OFFSETS_EVERY_MS) return last;
+  const read = { atMs: Date.now(), result: await optional(`/connectors/${enc(name)}/offsets`) };
+  offsetsRead.set(name, read);
+  return read;
+}
+
 export const detailPage = {
   live: true,
-  async render(ctx, [name]) {
+  async render(ctx, [name], first) {
     const base = `/connectors/${enc(name)}`;
-    const [status, config, offsets, topics, text] = await Promise.all([
+    const [status, config, offsetsNow, topics, text] = await Promise.all([
       get(`${base}/status`),
       get(`${base}/config`),
-      optional(`${base}/offsets`),
+      offsetsOf(name, first),
       optional(`${base}/topics`),
       metricsText(),
     ]);
+    const offsets = offsetsNow.result;
     const f = (text === undefined ? {} : ctx.history.add(text, Date.now()))[name] ?? {};
     const hist = ctx.history.history(name);
     const state = status.connector?.state;
@@ -208,6 +224,27 @@ export const detailPage = {
           .map((k) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('code', {}, config[k])))),
       ),
       h('h2', {}, 'Offsets'),
+      h(
+        'p',
+        { class: 'meta', id: 'offsets-time' },
+        `Read at ${new Date(offsetsNow.atMs).toLocaleTimeString('en-GB')}, every 30 s.`,
+      ),
+      h(
+        'p',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'refresh-offsets',
+            onclick: () => {
+              offsetsRead.delete(name);
+              void ctx.refresh();
+            },
+          },
+          'Read offsets now',
+        ),
+      ),
       offsets.error
         ? h('p', { class: 'error' }, offsets.error)
         : (offsets.value?.offsets ?? []).length === 0
