@@ -194,12 +194,13 @@ export class Reconciler {
   private async reconcileTasks(rt: ConnectorRuntime, stored: ConnectorState): Promise<void> {
     const paused = stored.target === 'PAUSED';
     const released: RawConfig[] = [];
-    for (const [id, t] of [...rt.tasks]) {
-      if (id >= stored.tasks.length) {
-        // A shrink: the task drains what its source queued for it first; only a drained one is released.
-        if (await this.tasks.retire(rt, id)) released.push(t.config);
-        await this.tasks.stop(rt, [id], 'remove');
-      }
+    const departed = [...rt.tasks].filter(([id]) => id >= stored.tasks.length);
+    // A shrink: the departed tasks drain what their source queued for them first, side by side (one shutdown timeout
+    // in all, not one each); only a drained task's external state is released.
+    const drained = await Promise.all(departed.map(([id]) => this.tasks.retire(rt, id)));
+    for (const [i, [id, t]] of departed.entries()) {
+      if (drained[i]) released.push(t.config);
+      await this.tasks.stop(rt, [id], 'remove');
     }
     for (let i = 0; i < stored.tasks.length; i++) {
       const cfg = stored.tasks[i]!;

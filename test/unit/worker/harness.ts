@@ -77,6 +77,13 @@ export class FakeRunner implements TaskRunner {
     this.stopped = true;
     return Promise.resolve();
   }
+  /** Set when the worker asked it to drain (a shrink) while it still ran; `drains` is its answer. */
+  retiredWhileRunning = false;
+  drains = true;
+  retire(): Promise<boolean> {
+    this.retiredWhileRunning = this.started && !this.stopped;
+    return Promise.resolve(this.drains);
+  }
 }
 
 /** A source plugin whose connector hands out `tasks.max` task configs, each naming its index. */

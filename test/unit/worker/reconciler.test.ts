@@ -73,6 +73,17 @@ describe('the reconciler, given stored configs and target states and this worker
     expect(before[0]!.stopped).toBe(false);
   });
 
+  it('lets each task a shrink removes drain while it still runs, and releases only those that drained', async () => {
+    const h = await started(3);
+    const before = h.live('c1');
+    before[2]!.drains = false; // its drain timed out: what its session still holds must not be discarded
+    await h.configs.putConnector('c1', source(1));
+    await h.idle('c1');
+    expect(before.map((r) => r.retiredWhileRunning)).toEqual([false, true, true]);
+    expect(before.map((r) => r.stopped)).toEqual([false, true, true]);
+    expect(h.released.map((cs) => cs.map((c) => c.index))).toEqual([['1']]);
+  });
+
   it('drops a deleted connector: tasks stopped, task statuses tombstoned, runtime forgotten', async () => {
     const h = await started(2);
     await h.configs.remove('c1');
