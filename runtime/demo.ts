@@ -106,6 +106,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const port = new URL(o.mqttUrl).port || '1883';
   p('');
   p('Try next (in another terminal, from the repository):');
+  p(`  open ${o.restUrl}/ui/ in a browser                       # the web console: connectors, throughput, actions`);
   p(`  export FERRY_CONNECT_URL=${o.restUrl}`);
   p(`  deploy/scripts/ferry-connect list                      # connectors`);
   p(`  deploy/scripts/ferry-connect status ${SOURCE}          # state and worker of each task`);
