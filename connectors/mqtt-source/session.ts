@@ -15,7 +15,7 @@
  * Receive Maximum once acks flow, so the announced Receive Maximum alone is not enough.
  *
  * Around the state kept here: packets.ts (what is written), keepalive.ts (PINGREQ schedule), dial.ts (the socket),
- * ack-ledger.ts (the ordered release queue) and mqtt-common's ReconnectBackoff (the same back-off as the sink).
+ * ack-ledger.ts (the ordered release queue) and redial.ts (failover, and the back-off mqtt-common shares with the sink).
  *
  * States ({@link SessionState}): idle → connecting → connected; a lost or refused connection → waiting (back-off,
  * then the next server of the list: failover) → connecting …; stop() from any state → stopped, for good.
@@ -24,12 +24,12 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IPublishPacket, ISubackPacket, IUnsubackPacket, Packet } from 'mqtt-packet';
-import { ReconnectBackoff } from '../mqtt-common';
 import { AckBatch } from './ack-batch';
 import { AckLedger, type ReleasedAck, type Slot } from './ack-ledger';
 import { dial, hangUp, serverLabel } from './dial';
 import { Keepalive } from './keepalive';
 import { PacketGate } from './packet-gate';
+import { Redial } from './redial';
 import {
   brokerDisconnect,
   connackRefusal,
@@ -53,10 +53,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private backlogHead = 0;
   private draining = false;
   private paused = false;
-  private serverIndex = 0;
-  private readonly backoff: ReconnectBackoff;
+  private readonly redial: Redial;
   protected readonly subs: SessionSubscriptions;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly keepalive = new Keepalive({
     ping: () => this.write({ cmd: 'pingreq' }),
@@ -81,10 +79,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     super();
     if (opts.servers.length === 0) throw new Error('no MQTT server given');
     if (opts.maxInFlight < 1) throw new Error('maxInFlight must be at least 1');
-    this.backoff = new ReconnectBackoff({
-      reconnectBackoffMs: opts.reconnectMinMs,
-      reconnectBackoffMaxMs: opts.reconnectMaxMs,
-    });
+    this.redial = new Redial(opts.servers, opts.reconnectMinMs, opts.reconnectMaxMs);
     this.subs = new SessionSubscriptions(opts);
   }
 
@@ -117,7 +112,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     // Acks already released (their records are in Kafka) go out before the DISCONNECT, saving redeliveries.
     if (this.stateNo === 'connected') this.acks.flush();
     this.stateNo = 'stopped';
-    this.clearTimers();
+    this.redial.cancel();
     const socket = this.socket;
     this.teardown();
     this.ledger.newEpoch(true);
@@ -133,7 +128,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   }
 
   private connect(): void {
-    const server = this.opts.servers[this.serverIndex % this.opts.servers.length];
+    const server = this.redial.server;
     if (!server) return;
     this.stateNo = 'connecting';
     const label = serverLabel(server);
@@ -222,7 +217,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.stateNo = 'connected';
-    this.backoff.reset();
+    this.redial.connected();
     this.lastErr = undefined;
     const sessionPresent = packet.sessionPresent && !this.opts.cleanStart;
     this.ledger.newEpoch(sessionPresent);
@@ -379,17 +374,9 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
 
   private scheduleReconnect(): void {
     this.stateNo = 'waiting';
-    // Failover: each attempt goes to the next server of the list, wrapping around.
-    this.serverIndex++;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
+    this.redial.schedule(() => {
       if (this.stateNo === 'waiting') this.connect();
-    }, this.backoff.nextDelayMs());
-  }
-
-  private clearTimers(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+    });
   }
 
   protected allocPacketId(): number {
