@@ -53,6 +53,8 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   private backlogHead = 0;
   private draining = false;
   private paused = false;
+  /** Cleared by stopAdmitting(): no PUBLISH is handed over any more, acks still go out. */
+  private admitting = true;
   private readonly redial: Redial;
   protected readonly subs: SessionSubscriptions;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -104,9 +106,17 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * Disconnects and stops retrying. Held acks are dropped: the broker redelivers those messages to the next session
-   * with this client id. Idempotent.
+   * A graceful stop's first step: admit and read nothing more (the broker redelivers what was read, not admitted),
+   * but keep acking admitted messages as Kafka takes them. A lost connection is not re-established; stop() follows.
    */
+  stopAdmitting(): void {
+    if (!this.admitting) return;
+    this.admitting = false;
+    this.redial.cancel();
+    if (this.socket && !this.paused) this.setPaused(true);
+  }
+
+  /** Disconnects for good; held acks are dropped (the broker redelivers them to this client id's next session). */
   async stop(): Promise<void> {
     if (this.stateNo === 'stopped') return;
     // Acks already released (their records are in Kafka) go out before the DISCONNECT, saving redeliveries.
@@ -246,7 +256,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
    * backlog; the outer loop re-checks the window after every message instead.
    */
   private drain(): void {
-    if (this.draining) return;
+    if (this.draining || !this.admitting) return;
     this.draining = true;
     const backlog = this.backlog;
     try {
@@ -352,6 +362,7 @@ export class SubscriberSession extends EventEmitter<SessionEvents> {
     this.ledger.newEpoch(true);
     if (this.stateNo === 'stopped') return;
     this.lastErr = reason;
+    if (!this.admitting) return void (this.stateNo = 'waiting'); // stopping: nothing left to acknowledge
     if (wasConnected) this.emit('disconnected', reason);
     this.emit('connectionError', reason);
     this.scheduleReconnect();

@@ -203,11 +203,20 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
     return session.retire(signal);
   }
 
+  /**
+   * The graceful stop's first step: no more messages are read, while the records already sent finish and their
+   * messages are acknowledged. The runtime calls stop() once they did, or at its graceful timeout.
+   */
+  stopAdmitting(): void {
+    this.session?.stopAdmitting();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     const session = this.session;
     if (!session) return;
-    // Held acks are dropped with the connection: the broker redelivers those messages to the next task.
+    // Acks still held (records not in Kafka in time) are dropped with the connection: the broker redelivers those
+    // messages to the next task.
     await session.stop();
     this.ctx?.metrics.gauge('in_flight', 0);
   }

@@ -104,7 +104,14 @@ export interface SourceTask<S = unknown> {
    * left behind, false when `signal` aborted first (the runtime then does not release the task's external state).
    */
   retire?(signal: AbortSignal): Promise<boolean>;
-  /** Stop taking new data; what was sent but not completed is not acknowledged to the source. */
+  /**
+   * Graceful stop, first step: take no new data, but keep acknowledging to the source every record whose callback
+   * fires from now on. The runtime then waits (at most `task.shutdown.graceful.timeout.ms`) for the records in
+   * flight, writes their offsets, and only then calls {@link stop}. Without it a task is stopped at once, and the
+   * source redelivers whatever was in flight.
+   */
+  stopAdmitting?(): void;
+  /** Stop for good; what was sent but not completed is not acknowledged to the source. */
   stop(): Promise<void>;
 }
 

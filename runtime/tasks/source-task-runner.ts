@@ -72,6 +72,9 @@ export class SourceTaskRunner {
   private readonly queue: Pending[] = [];
   private pumping = false;
   private failed: Error | undefined;
+  /** A stop began: no new records are taken; those already taken still go to Kafka until the deadline. */
+  private closing = false;
+  /** The stop's deadline passed (or the drain ended): what is still queued is not handed to the producer. */
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private readonly abort = new AbortController();
@@ -110,7 +113,7 @@ export class SourceTaskRunner {
   }
 
   private async runPollLoop(): Promise<void> {
-    while (!this.stopped && !this.failed) {
+    while (!this.closing && !this.failed) {
       if (this.inFlight >= POLL_MAX_IN_FLIGHT) {
         await new Promise<void>((r) => this.idleWaiters.push(r));
         continue;
@@ -119,7 +122,7 @@ export class SourceTaskRunner {
       try {
         records = await this.task.poll!(this.abort.signal);
       } catch (err) {
-        if (!this.stopped) this.fail(err instanceof Error ? err : new Error(String(err)));
+        if (!this.closing) this.fail(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       for (const r of records) this.send(r, () => undefined);
@@ -129,7 +132,7 @@ export class SourceTaskRunner {
 
   /** SourceTaskContext.send */
   private send(record: SourceRecord, done: RecordCallback): void {
-    if (this.failed || this.stopped) {
+    if (this.failed || this.closing) {
       done(this.failed ?? new UnavailableError('the task is stopping'));
       return;
     }
@@ -161,7 +164,15 @@ export class SourceTaskRunner {
         try {
           // Most records convert without waiting: no await (and no promise) for those.
           const result = this.deps.pipeline.process(item.record!);
-          out = result instanceof Promise ? await result : result;
+          if (result instanceof Promise) {
+            out = await result;
+            // The stop's deadline may have passed meanwhile: a record produced now could land after the copy the
+            // source redelivers to the task's successor.
+            if (this.stopped && out !== null) {
+              this.complete(item, new UnavailableError('the task stopped'));
+              continue;
+            }
+          } else out = result;
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
           this.complete(item, e);
@@ -189,6 +200,10 @@ export class SourceTaskRunner {
             });
             this.complete(item, e);
             this.fail(e);
+            continue;
+          }
+          if (this.stopped) {
+            this.complete(item, new UnavailableError('the task stopped'));
             continue;
           }
         }
@@ -273,7 +288,7 @@ export class SourceTaskRunner {
   }
 
   private fail(err: Error): void {
-    if (this.failed || this.stopped) return;
+    if (this.failed || this.closing) return;
     this.failed = err;
     this.deps.onFailure(err);
   }
@@ -303,7 +318,7 @@ export class SourceTaskRunner {
    */
   async retire(timeoutMs: number): Promise<boolean> {
     if (!this.task.retire) return true;
-    if (this.stopped || this.failed) return false;
+    if (this.closing || this.failed) return false;
     try {
       return await this.task.retire(AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]));
     } catch (err) {
@@ -313,8 +328,14 @@ export class SourceTaskRunner {
   }
 
   /**
-   * Stops the task: no new records; waits (bounded) for records in flight, then writes the last offsets. Every
-   * caller gets the same promise, so a second caller waits for the offsets too.
+   * Stops the task. Every caller gets the same promise, so a second caller waits for the offsets too.
+   *
+   * A task with `stopAdmitting` stops gracefully: it takes no new data; the records it already sent go on to Kafka
+   * and their callbacks fire (so the source acknowledges them) until `timeoutMs`; the offsets of what was delivered
+   * are written (in exactly-once mode: the last transaction commits, which releases the callbacks); only then is the
+   * task stopped (the MQTT source disconnects, keeping its session). What was not delivered by then is never
+   * acknowledged: the task is stopped before its callback can fire, and the source redelivers it. A task without
+   * `stopAdmitting` is stopped first, then records in flight get until `timeoutMs`.
    */
   stop(timeoutMs: number): Promise<void> {
     this.stopping ??= this.stopOnce(timeoutMs);
@@ -322,20 +343,50 @@ export class SourceTaskRunner {
   }
 
   private async stopOnce(timeoutMs: number): Promise<void> {
-    this.stopped = true;
+    const deadline = Date.now() + timeoutMs;
+    this.closing = true;
     this.abort.abort();
     for (const w of this.idleWaiters.splice(0)) w();
+    const graceful = this.task.stopAdmitting !== undefined;
+    if (graceful) {
+      try {
+        this.task.stopAdmitting!();
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message }, 'source task could not stop admitting');
+      }
+    } else await this.stopTask();
+    await this.pollLoop?.catch(() => undefined);
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    this.stopped = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    const left = this.inFlight;
+    if (left === 0) {
+      // Drained: the acks are on their way; the offsets are written before the task lets go of its source.
+      await this.writeLastOffsets();
+      if (graceful) await this.stopTask();
+    } else {
+      // The deadline passed with records still on their way to Kafka: stop the task first, so that no callback
+      // firing from now on acknowledges anything to the source; it redelivers those messages to the successor.
+      if (graceful) await this.stopTask();
+      await this.writeLastOffsets();
+      this.deps.logger.warn(
+        { records: left, timeoutMs },
+        'records not in Kafka when the graceful stop timed out; not acknowledged, the source sends them again',
+      );
+    }
+    await this.deps.pipeline.close().catch(() => undefined);
+  }
+
+  private async writeLastOffsets(): Promise<void> {
+    if (this.deps.transactions) await this.deps.transactions.close(this.failed === undefined);
+    else await this.flushOffsets();
+  }
+
+  private async stopTask(): Promise<void> {
     try {
       await this.task.stop();
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'source task stop failed');
     }
-    await this.pollLoop?.catch(() => undefined);
-    const deadline = Date.now() + timeoutMs;
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    if (this.deps.transactions) await this.deps.transactions.close(this.failed === undefined);
-    else await this.flushOffsets();
-    await this.deps.pipeline.close().catch(() => undefined);
   }
 }
