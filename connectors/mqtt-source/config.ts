@@ -27,6 +27,7 @@ import {
   type MqttConnectionSettings,
   type Template,
 } from '../mqtt-common';
+import { DEDUP_PROPERTIES } from './dedup';
 
 const GROUP_SUB = 'MQTT Subscription';
 const GROUP_MAP = 'Kafka Mapping';
@@ -168,7 +169,7 @@ const sourceProperties: Record<string, ConfigProperty> = {
 export const mqttSourceConfig = defineSettings(
   {
     type: 'object',
-    properties: { ...mqttConnectionConfig, ...sourceProperties },
+    properties: { ...mqttConnectionConfig, ...sourceProperties, ...DEDUP_PROPERTIES },
     required: ['mqtt.server.uri', 'mqtt.topics', 'kafka.topic'],
   },
   (read, values) => readSourceSettings(read, values),

@@ -7,6 +7,7 @@ import {
   type SourceConnectorPlugin,
 } from '../../runtime/api';
 import { TASK_CLIENT_ID_KEY, releaseMqttSessions, taskClientId } from '../mqtt-common';
+import { dedupIssues } from './dedup';
 import {
   TASK_FILTERS_KEY,
   mqttSourceConfig,
@@ -63,7 +64,7 @@ export const mqttSourcePlugin: SourceConnectorPlugin<SourceSettings> = {
   description:
     'Reads MQTT 3.1.1/5 topic filters into Kafka; acknowledges a QoS 1/2 message only after Kafka has its record.',
   config: mqttSourceConfig,
-  validate: validateMqttSource,
+  validate: (values, raw, ctx) => [...validateMqttSource(values, raw, ctx), ...dedupIssues(values)],
   createConnector: () => new MqttSourceConnector(),
   createTask: () => new MqttSourceTask(),
   releaseTasks: releaseMqttSessions,

@@ -36,7 +36,7 @@ const NO_JSON = Symbol('no json');
 const TOPIC_CACHE_SIZE = 10_000;
 
 /** One MQTT message's lazily parsed JSON payload (parsed at most once, only when a template or format needs it). */
-class PayloadView {
+export class PayloadView {
   private parsed: unknown = NO_JSON;
   private error: Error | undefined;
   constructor(private readonly payload: Buffer) {}
@@ -81,7 +81,8 @@ export class RecordMapper {
     return filter;
   }
 
-  toRecord(message: InboundMessage): SourceRecord {
+  /** `payload`: the message's payload view when the caller already made one (its JSON is parsed at most once). */
+  toRecord(message: InboundMessage, payload = new PayloadView(message.payload)): SourceRecord {
     const filter = this.filterOf(message.topic);
     const count = (this.counts.get(filter) ?? 0) + 1;
     this.counts.set(filter, count);
@@ -92,7 +93,6 @@ export class RecordMapper {
     }
     const sourceOffset = { arrival_time: message.arrivalTime, count };
     const headers = mqttHeaders(message);
-    const payload = new PayloadView(message.payload);
     const lookup = (p: TemplatePath): unknown => lookupPlaceholder(p, message, payload);
     let topic = '';
     try {
@@ -153,7 +153,7 @@ export class RecordMapper {
   }
 }
 
-function lookupPlaceholder(p: TemplatePath, message: InboundMessage, payload: PayloadView): unknown {
+export function lookupPlaceholder(p: TemplatePath, message: InboundMessage, payload: PayloadView): unknown {
   switch (p.root) {
     case 'mqtt.topic': {
       if (p.path.length === 0) return message.topic;

@@ -1,7 +1,15 @@
-import { TaskFailedError, type Logger, type SourceTask, type SourceTaskContext } from '../../runtime/api';
+import {
+  TaskFailedError,
+  type Logger,
+  type SourceRecord,
+  type SourceTask,
+  type SourceTaskContext,
+} from '../../runtime/api';
 import { clientIdOfTask, tlsOptions } from '../mqtt-common';
 import { fetchValueSchema, loadValueSchema, shareGroupName, taskFilters, type SourceSettings } from './config';
-import { PARTITION_KEY, RecordMapper } from './mapping';
+import { parseDedup } from './dedup';
+import { DedupGate, type Identity } from './dedup-gate';
+import { PARTITION_KEY, PayloadView, RecordMapper } from './mapping';
 import { RetiringSession } from './retiring-session';
 import type { Complete, InboundMessage, SessionOptions } from './session-types';
 
@@ -69,6 +77,7 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
   private ctx: SourceTaskContext<SourceSettings> | undefined;
   private log: Logger | undefined;
   private stopped = false;
+  private dedup: DedupGate | undefined;
 
   /** The last connection error (undefined while connected), for the task's status. */
   get lastError(): Error | undefined {
@@ -110,6 +119,14 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
       filters,
       initialCounts,
     });
+
+    const dedupSettings = parseDedup(ctx.config);
+    if (dedupSettings) {
+      // Before connecting: a resumed session's queue is delivered at once and must meet the committed marks.
+      this.dedup = new DedupGate(dedupSettings);
+      const devices = this.dedup.load(ctx.offsets ? await ctx.offsets() : []);
+      log.info({ devices }, 'de-duplication marks loaded');
+    }
 
     const partition = sessionPartition(clientId);
     const previous = storedSubscriptions(await ctx.offset(partition).catch(() => null));
@@ -179,12 +196,30 @@ export class MqttSourceTask implements SourceTask<SourceSettings> {
     if (message.oversizedBytes !== undefined) ctx.metrics.count('oversized');
     // The callback keeps the topic, not the message: a record waiting for Kafka should not hold its payload twice.
     const topic = message.topic;
+    const payload = new PayloadView(message.payload);
+    let record: SourceRecord;
+    let id: Identity | undefined;
+    if (this.dedup) {
+      id = this.dedup.identify(message, payload);
+      const verdict = id ? this.dedup.admit(id) : 'unkeyed';
+      if (verdict === 'duplicate') {
+        ctx.metrics.count('deduplicated');
+        this.dedup.duplicate(id!, complete);
+        return;
+      }
+      if (verdict !== 'new') ctx.metrics.count(verdict === 'restart' ? 'dedup_restarts' : 'dedup_unkeyed');
+      record = mapper.toRecord(message, payload);
+      // The device's mark is the record's source offset: written with it (in its transaction in exactly-once mode).
+      if (id) record = { ...record, sourcePartition: this.dedup.partition(id.device), sourceOffset: { seq: id.seq } };
+    } else record = mapper.toRecord(message, payload);
+    const dedup = this.dedup;
     try {
-      ctx.send(mapper.toRecord(message), (err) => {
+      ctx.send(record, (err) => {
         if (err) {
           this.log?.error({ err: err.message, topic }, 'record not delivered; its MQTT message stays unacknowledged');
         }
         complete(err);
+        if (id) dedup?.written(id, err);
       });
     } catch (err) {
       // A runtime that refuses the record outright: never acknowledge it.

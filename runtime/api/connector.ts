@@ -86,6 +86,11 @@ export interface SourceTaskContext<S = unknown> extends TaskContext<S> {
    * subscribed to); resolves once Kafka has it. Deleting the connector clears it with the other offsets.
    */
   storeOffset?(partition: OffsetMap, offset: OffsetMap): Promise<void>;
+  /**
+   * Every offset stored for this connector, read up to the end of the offsets topic first, so that it includes
+   * what a previous run of the task committed (e.g. per-device marks that are not known in advance).
+   */
+  offsets?(): Promise<readonly { readonly partition: OffsetMap; readonly offset: OffsetMap }[]>;
 }
 
 /**

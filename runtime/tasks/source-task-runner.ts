@@ -104,6 +104,10 @@ export class SourceTaskRunner {
       send: (record, done) => this.send(record, done),
       offset: (partition) => Promise.resolve(d.offsets.get(d.connector, partition)),
       storeOffset: (partition, offset) => d.offsets.write(d.connector, [{ partition, offset }]),
+      offsets: async () => {
+        await d.offsets.readToEnd();
+        return d.offsets.list(d.connector);
+      },
     };
     // In exactly-once mode the transactions commit the offsets (and fence an earlier generation before any record).
     if (d.transactions) await d.transactions.start();
