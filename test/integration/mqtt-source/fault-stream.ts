@@ -4,7 +4,16 @@
  */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import mqtt, { type MqttClient } from 'mqtt';
-import { eventually, KafkaReader, rest, sleep, uniqueId, type KafkaRecord, type WorkerHandle } from '../../helpers';
+import {
+  createConnector,
+  eventually,
+  KafkaReader,
+  rest,
+  sleep,
+  uniqueId,
+  type KafkaRecord,
+  type WorkerHandle,
+} from '../../helpers';
 
 export const AVRO = 'io.confluent.connect.avro.AvroConverter';
 export const STRING = 'org.apache.kafka.connect.storage.StringConverter';
@@ -197,6 +206,40 @@ export async function warmUp(mqttUrl: string, root: string, tally: Tally, payloa
   } finally {
     await pub.endAsync();
   }
+}
+
+/**
+ * Creates the source connector `name` on `w` and waits until the stream is live: its task RUNNING and a warm-up
+ * message (`warmPayload`, not a sequence number) counted by `tally`.
+ */
+export async function startSource(
+  w: WorkerHandle,
+  name: string,
+  config: Record<string, string>,
+  at: { mqttUrl: string; root: string; tally: Tally; warmPayload?: string },
+): Promise<void> {
+  await createConnector(w.url, name, config);
+  await running(w, name);
+  await warmUp(at.mqttUrl, at.root, at.tally, at.warmPayload);
+}
+
+/** Stops the fleet and waits until every message the broker acknowledged has reached `tally`'s topic. */
+export async function drainAcked(pub: Publisher, tally: Tally): Promise<ReadonlySet<number>> {
+  await pub.stop();
+  const acked = pub.acked;
+  await eventually(() => tally.missing(acked).length === 0, {
+    what: `all ${acked.size} acknowledged messages in Kafka`,
+    timeoutMs: 240_000,
+  });
+  return acked;
+}
+
+/** The no-loss verdict of a run: every message published was acknowledged, and each is in Kafka at least once. */
+export function expectNoLoss(pub: Publisher, tally: Tally): void {
+  expect(pub.errors).toEqual([]);
+  expect(pub.acked.size).toBe(pub.sent);
+  expect(tally.missing(pub.acked)).toEqual([]);
+  expect(tally.distinct).toBe(pub.sent);
 }
 
 /** What a failed run needs to be understood: the task's status and counters, the tally, the worker's last warnings. */

@@ -7,25 +7,15 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  createTopic,
-  eventually,
-  rest,
-  sleep,
-  stackEnv,
-  startFreshWorker,
-  uniqueId,
-  type WorkerHandle,
-} from '../../helpers';
+import { createTopic, eventually, sleep, stackEnv, startFreshWorker, uniqueId, type WorkerHandle } from '../../helpers';
 import {
   DEVICES,
   PARTITIONS,
   report,
-  running,
   sourceConfig,
+  startSource,
   Tally,
   taskState,
-  warmUp,
   withFaultStream,
 } from './fault-stream';
 
@@ -99,21 +89,17 @@ describe('MQTT source in a worker: bad payloads in the middle of a flowing strea
     await good.start();
     await dead.start();
     await withFaultStream({ worker: () => worker, name, tallies: [good, dead] }, async ({ publish }) => {
-      const created = await rest(worker.url, 'POST', '/connectors', {
-        name,
-        config: sourceConfig(root, topic, registry, mqttUrl, {
-          'mqtt.value.format': 'json',
-          'mqtt.value.schema.file': schemaFile,
-          'errors.tolerance': 'all',
-          'errors.deadletterqueue.topic.name': dlq,
-          'errors.deadletterqueue.topic.replication.factor': '1',
-          'errors.deadletterqueue.context.headers.enable': 'true',
-        }),
+      const config = sourceConfig(root, topic, registry, mqttUrl, {
+        'mqtt.value.format': 'json',
+        'mqtt.value.schema.file': schemaFile,
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': dlq,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
       });
-      expect(created.status).toBe(201);
-      await running(worker, name);
       // A warm-up that fits the value schema, so it reaches the good topic rather than the dead-letter queue.
-      await warmUp(mqttUrl, root, good, JSON.stringify({ deviceId: 'warm', seq: -1, temp: 0 }));
+      const warmPayload = JSON.stringify({ deviceId: 'warm', seq: -1, temp: 0 });
+      await startSource(worker, name, config, { mqttUrl, root, tally: good, warmPayload });
 
       const pub = await publish(mqttUrl, root, 250, payload, N);
       await eventually(() => pub.sent === N, { what: `${N} published`, timeoutMs: 120_000 });
