@@ -35,6 +35,7 @@ export default tseslint.config(
           'sessionStorage',
           'fetch',
           'TextEncoder',
+          'TextDecoder',
           'btoa',
           'atob',
           'Node',

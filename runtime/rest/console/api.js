@@ -23,6 +23,24 @@ export function signIn(user, password) {
   sessionStorage.setItem(KEY, `Basic ${btoa(String.fromCharCode(...bytes))}`);
 }
 
+/** A bearer token instead (rest.auth.bearer.tokens): `Bearer <token>`, kept the same way. */
+export function signInWithToken(token) {
+  sessionStorage.setItem(KEY, `Bearer ${token}`);
+}
+
+/** Who the kept credential names: the Basic user, or that a token is used; undefined when none is kept. */
+export function signedInAs() {
+  const auth = authorization();
+  if (!auth) return undefined;
+  if (auth.startsWith('Bearer ')) return 'a token';
+  try {
+    const bytes = Uint8Array.from(atob(auth.slice(6)), (c) => c.charCodeAt(0));
+    return new TextDecoder().decode(bytes).split(':')[0];
+  } catch {
+    return 'an unreadable credential';
+  }
+}
+
 export function signOut() {
   sessionStorage.removeItem(KEY);
 }

@@ -1,6 +1,6 @@
 // The console's shell: a hash router (#/cluster, #/connectors, #/connectors/<name>, #/new, #/edit/<name>), the
 // sign-in form, and polling. Live pages are redrawn on every poll; the focused control and open <details> survive it.
-import { ApiError, NeedsCredential, authorization, signIn, signOut } from './api.js';
+import { ApiError, NeedsCredential, authorization, signIn, signInWithToken, signOut, signedInAs } from './api.js';
 import { h, notice, show } from './dom.js';
 import { MetricsHistory } from './metrics.js';
 import { clusterPage } from './pages/cluster.js';
@@ -114,30 +114,23 @@ export function message(err) {
 }
 
 function updateWho() {
-  const auth = authorization();
-  document.getElementById('signout').hidden = !auth;
-  let who = '';
-  if (auth) {
-    try {
-      who = `Signed in as ${atob(auth.slice(6)).split(':')[0]}`;
-    } catch {
-      who = '';
-    }
-  }
-  document.getElementById('who').textContent = who;
+  const who = signedInAs();
+  document.getElementById('signout').hidden = who === undefined;
+  document.getElementById('who').textContent = who === undefined ? '' : `Signed in as ${who}`;
 }
 
 function showSignIn(problem) {
   clearInterval(timer);
   timer = undefined;
-  const user = h('input', { id: 'signin-user', name: 'user', autocomplete: 'username', required: true });
+  const user = h('input', { id: 'signin-user', name: 'user', autocomplete: 'username' });
   const password = h('input', {
     id: 'signin-password',
     name: 'password',
     type: 'password',
     autocomplete: 'current-password',
-    required: true,
   });
+  const token = h('input', { id: 'signin-token', name: 'token', type: 'password', autocomplete: 'off' });
+  const missing = h('p', { class: 'error', id: 'signin-missing', 'aria-live': 'polite' });
   const form = h(
     'form',
     {
@@ -145,7 +138,12 @@ function showSignIn(problem) {
       'aria-labelledby': 'signin-title',
       onsubmit: (e) => {
         e.preventDefault();
-        signIn(user.value, password.value);
+        if (token.value.trim() !== '') signInWithToken(token.value.trim());
+        else if (user.value !== '' && password.value !== '') signIn(user.value, password.value);
+        else {
+          missing.textContent = 'Enter a user and a password, or a token.';
+          return;
+        }
         start();
       },
     },
@@ -156,6 +154,9 @@ function showSignIn(problem) {
     user,
     h('label', { for: 'signin-password' }, 'Password'),
     password,
+    h('label', { for: 'signin-token' }, 'or a bearer token'),
+    token,
+    missing,
     h('button', { type: 'submit', id: 'signin-submit' }, 'Sign in'),
   );
   show(view, form);

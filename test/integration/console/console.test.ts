@@ -311,6 +311,8 @@ describe('web console at /ui', () => {
   });
 });
 
+const TOKEN = 'console-operator-token-5f0c2a91';
+
 describe('web console with authentication on', () => {
   let w: WorkerHandle;
   let browser: Browser;
@@ -320,7 +322,9 @@ describe('web console with authentication on', () => {
     const htpasswd = path.join(dir, 'users.htpasswd');
     writeFileSync(htpasswd, `alice:${await hashPasswordScrypt('alice-pw-1', randomBytes(16), 12)}\n`);
     browser = await launchBrowser();
-    w = await startWorker(freshCluster('console-auth'), { env: { FERRY_REST_AUTH_BASIC_FILE: htpasswd } });
+    w = await startWorker(freshCluster('console-auth'), {
+      env: { FERRY_REST_AUTH_BASIC_FILE: htpasswd, FERRY_REST_AUTH_BEARER_TOKENS: TOKEN },
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -349,6 +353,14 @@ describe('web console with authentication on', () => {
     await page.locator('#workers').waitFor();
     await page.click('#signout');
     await page.locator('#signin-user').waitFor();
+    // Nothing entered: the form says what it needs and sends nothing.
+    await page.click('#signin-submit');
+    await waitText(page, '#signin-missing', /user and a password, or a token/, 'the missing-credential hint');
+    // A bearer token works too (deployments that configure tokens only).
+    await page.fill('#signin-token', TOKEN);
+    await page.click('#signin-submit');
+    await page.locator('#workers').waitFor();
+    await waitText(page, '#who', 'Signed in as a token', 'the token sign-in');
     await page.close();
   });
 });
