@@ -8,7 +8,13 @@
  * and a delivery report arriving after that acknowledges nothing.
  */
 import type { Packet } from 'mqtt-packet';
-import type { OffsetMap, SourceConnectorPlugin } from '../../../runtime/api';
+import type {
+  OffsetMap,
+  SourceConnectorPlugin,
+  SourceRecord,
+  SourceTask,
+  SourceTaskContext,
+} from '../../../runtime/api';
 import { MqttSourceTask, parseSourceSettings } from '../../../connectors/mqtt-source';
 import type { DataProducer } from '../../../runtime/kafka';
 import type { ProducerRecord, SourcePipeline } from '../../../runtime/pipeline/types';
@@ -17,6 +23,7 @@ import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
 import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
 import { FakeMqttBroker } from '../../helpers/fake-mqtt-broker';
 import { silentLogger } from '../../helpers/logger';
+import { runnerTask } from '../../helpers/runner';
 
 /** Holds every record until the test delivers it; `payloads` is what was ever handed to Kafka. */
 class HeldProducer {
@@ -154,5 +161,73 @@ describe('graceful stop of the MQTT source', () => {
     } finally {
       await broker.stop();
     }
+  });
+});
+
+describe('graceful stop of a source task at its deadline', () => {
+  it('hands no record to the producer once the deadline passed, and stops the task before late reports', async () => {
+    const calls: string[] = [];
+    const outcomes = new Map<string, string>();
+    let ctx: SourceTaskContext | undefined;
+    const task: SourceTask = {
+      start: (c) => {
+        ctx = c;
+        return Promise.resolve();
+      },
+      stopAdmitting: () => void calls.push('stopAdmitting'),
+      stop: () => {
+        calls.push('stop');
+        return Promise.resolve();
+      },
+    };
+    // 'slow' waits in the pipeline (a schema registry call, say) until the test opens the gate.
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const toRecord = (r: SourceRecord): ProducerRecord => ({
+      topic: 'out',
+      value: Buffer.from(String(r.value)),
+      key: null,
+      headers: [],
+    });
+    const pipeline: SourcePipeline = {
+      process: (r) => (r.value === 'slow' ? gate.then(() => toRecord(r)) : toRecord(r)),
+      close: () => Promise.resolve(),
+    };
+    const producer = new HeldProducer();
+    const runner = new SourceTaskRunner({
+      ...runnerTask({ type: 'source', createTask: () => task } as unknown as SourceConnectorPlugin),
+      pipeline,
+      producer: producer as unknown as DataProducer,
+      topics: { ensure: () => null } as unknown as TopicCreator,
+      offsets: { get: () => null, write: () => Promise.resolve() } as unknown as OffsetStore,
+      logger: silentLogger,
+      metrics: { count: () => undefined, gauge: () => undefined },
+      flushIntervalMs: 3_600_000,
+      topicCreation: { partitions: -1, replicationFactor: -1 },
+      onTopicUsed: () => undefined,
+      onFailure: () => undefined,
+    });
+    await runner.start();
+    for (const value of ['fast', 'slow']) {
+      const r: SourceRecord = { topic: 'out', key: null, value, headers: [], sourcePartition: {}, sourceOffset: {} };
+      ctx!.send(r, (err) => {
+        calls.push(`done ${value}`);
+        outcomes.set(value, err ? err.message : 'ok');
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(producer.payloads).toEqual(['fast']);
+
+    await runner.stop(100);
+    // Neither record finished in time: the task was stopped without either being completed.
+    expect(calls).toEqual(['stopAdmitting', 'stop']);
+    openGate();
+    await new Promise((r) => setTimeout(r, 20));
+    // The record that left the pipeline after the deadline never reaches the producer: it could land after the copy
+    // the source redelivers to the task's successor. It is completed with an error, after the task's stop.
+    expect(producer.payloads).toEqual(['fast']);
+    expect(outcomes.get('slow')).toBe('the task stopped');
+    producer.deliver('fast');
+    expect(calls).toEqual(['stopAdmitting', 'stop', 'done slow', 'done fast']);
   });
 });
