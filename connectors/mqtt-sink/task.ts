@@ -22,6 +22,8 @@ const TRANSIENT_PUBLISH_CODES = new Set([0x83, 0x89, 0x96, 0x97]);
 const NO_MATCHING_SUBSCRIBERS = 0x10;
 const RETRY_BASE_MS = 200;
 const RETRY_MAX_MS = 10_000;
+/** How long a stop without the runtime's signal waits for the broker to close the connection. */
+const STANDALONE_STOP_MS = 5_000;
 
 type State = 'NEW' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
@@ -294,13 +296,19 @@ export class MqttSinkTask implements SinkTask<SinkSettings> {
     });
   }
 
-  /** Ends the connection. Records not yet accepted by the broker are neither acked nor rejected. Idempotent. */
-  stop(): Promise<void> {
-    this.stopPromise ??= this.doStop();
+  /**
+   * Ends the connection. Records not yet accepted by the broker are neither acked nor rejected. Idempotent. When
+   * `signal` aborts (the runtime's stop budget ran out) the socket is dropped instead of waiting for the broker to
+   * close it: a broker that stopped answering would otherwise hold the stop.
+   */
+  stop(signal?: AbortSignal): Promise<void> {
+    this.stopPromise ??= this.doStop(signal);
     return this.stopPromise;
   }
 
-  private async doStop(): Promise<void> {
+  private async doStop(signal: AbortSignal | undefined): Promise<void> {
+    // Stopped outside a runtime stop (e.g. a start that failed): the disconnect still may not take forever.
+    signal ??= AbortSignal.timeout(STANDALONE_STOP_MS);
     this.state = 'STOPPING';
     this.wakeAll();
     this.retries.clear();
@@ -314,9 +322,15 @@ export class MqttSinkTask implements SinkTask<SinkSettings> {
       // A graceful DISCONNECT only when nothing is pending; otherwise mqtt.js would wait for acks that may never come.
       const force = this.inFlight > 0 || !client.connected;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5_000);
+        const cut = (): void => {
+          this.log?.warn({ inFlight: this.inFlight }, 'MQTT disconnect did not finish in time; connection dropped');
+          client.stream?.destroy();
+          resolve();
+        };
+        if (signal?.aborted) return cut();
+        signal?.addEventListener('abort', cut, { once: true });
         client.end(force, {}, () => {
-          clearTimeout(timer);
+          signal?.removeEventListener('abort', cut);
           resolve();
         });
       });

@@ -141,7 +141,12 @@ export interface SinkTask<S = unknown> {
   put(records: readonly SinkRecord[]): Promise<void>;
   /** Resolves once every record handed over so far was acked or rejected (before a commit or stop). */
   flush(signal: AbortSignal): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Releases the task's connections. The runtime waits for it only until its stop budget
+   * (`task.shutdown.graceful.timeout.ms`, plus a little) runs out; then `signal` is aborted: end at once, without
+   * waiting for the other side (e.g. a broker that stopped answering).
+   */
+  stop(signal?: AbortSignal): Promise<void>;
 }
 
 interface PluginBase<S> {

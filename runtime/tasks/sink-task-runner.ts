@@ -2,12 +2,21 @@ import Kafka from 'node-rdkafka';
 import type { SinkRecord, SinkTask, SinkTaskContext } from '../api';
 import { INTERNAL_POOL_WAITERS, threadPoolSize } from '../kafka/thread-pool';
 import { connectClient } from '../kafka/metadata';
-import type { ConsumedRecord } from '../pipeline/types';
 import { taskContext } from './task-context';
 import type { SinkRunnerDeps } from './sink-runner-deps';
 import { ProgressLedger, type Entry } from './progress-ledger';
+import { partitionStream, SinkCommits } from './sink-commits';
+import { consumeBatch, reportLag, settlesWithin, toConsumed } from './sink-fetch';
 
 const BATCH = 500;
+/** How long `put` may wait for room before the runner stops fetching and only polls (keeping its group membership). */
+const HOLD_AFTER_MS = 1000;
+/** Between polls while fetching is held. */
+const HELD_POLL_MS = 100;
+/** What a stop may take beyond its graceful timeout: the task's and the consumer's own shutdown. */
+const STOP_TAIL_MS = 900;
+/** Between tries of the last commit of a stop, while the graceful timeout lasts. */
+const FINAL_COMMIT_RETRY_MS = 200;
 
 /**
  * Runs one sink task: a consumer in the connector's group `connect-<name>` reads records; the pipeline converts
@@ -20,6 +29,7 @@ export class SinkTaskRunner {
   private counted = false;
   private readonly task: SinkTask;
   private readonly consumer: Kafka.KafkaConsumer;
+  private readonly commits: SinkCommits;
   private readonly ledger = new ProgressLedger<number>();
   private readonly entries = new Map<string, Map<number, Entry<number>>>();
   private readonly abort = new AbortController();
@@ -27,7 +37,15 @@ export class SinkTaskRunner {
   private commitTimer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping: Promise<void> | undefined;
+  /** The task asked for a pause (e.g. its broker is down). */
   private paused = false;
+  /** The runner itself holds fetching while `put` waits long for room. */
+  private held = false;
+  private fetchPaused = false;
+  /** Partitions were assigned while fetching was paused: pause them too at the next poll. */
+  private repause = false;
+  /** Fetched while fetching was paused (before the pause took effect): handled first, in order, once it resumes. */
+  private carry: Kafka.Message[] = [];
   private failed: Error | undefined;
   private assignment: Kafka.Assignment[] = [];
   private readonly seenTopics = new Set<string>();
@@ -59,7 +77,7 @@ export class SinkTaskRunner {
     );
     this.consumer.on('rebalance', (err, assignment) => this.onRebalance(err, assignment));
     this.consumer.on('event.error', (err) => deps.logger.warn({ err: err.message }, 'sink consumer error'));
-    this.consumer.on('offset.commit', (err, offsets) => this.onCommitted(err, offsets));
+    this.commits = new SinkCommits(this.consumer, this.ledger, deps.logger, deps.metrics);
     // consume(n) otherwise holds a batch up to a second waiting for n records: a lone record would wait that long.
     this.consumer.setDefaultConsumeTimeout(20);
   }
@@ -80,8 +98,8 @@ export class SinkTaskRunner {
     this.running = true;
     this.countLive();
     this.commitTimer = setInterval(() => {
-      this.commit(false);
-      this.reportLag();
+      this.commits.commit(false);
+      reportLag(this.consumer, this.assignment, this.deps.metrics);
     }, d.commitIntervalMs);
     this.loop = this.consumeLoop();
   }
@@ -89,17 +107,11 @@ export class SinkTaskRunner {
   private async consumeLoop(): Promise<void> {
     while (this.running && !this.failed) {
       if (this.paused) {
-        await new Promise((r) => setTimeout(r, 50));
+        await this.pollHeld();
         continue;
       }
-      const batch = await new Promise<Kafka.Message[]>((resolve) =>
-        this.consumer.consume(BATCH, (err, msgs) => {
-          if (err) {
-            this.deps.logger.debug({ err: err.message }, 'sink consume failed; retrying');
-            setTimeout(() => resolve([]), 200);
-          } else resolve(msgs);
-        }),
-      );
+      const batch =
+        this.carry.length > 0 ? this.carry.splice(0) : await consumeBatch(this.consumer, BATCH, this.deps.logger);
       if (batch.length === 0) continue;
       const out: SinkRecord[] = [];
       const now = Date.now();
@@ -135,12 +147,51 @@ export class SinkTaskRunner {
       }
       if (out.length > 0 && !this.failed) {
         try {
-          await this.task.put(out);
+          await this.putKeepingMembership(out);
         } catch (err) {
           this.fail(err instanceof Error ? err : new Error(String(err)));
         }
       }
     }
+  }
+
+  /**
+   * Hands records to the task. A `put` waiting long for room (MQTT broker down, acks withheld) must not stop the
+   * polling: past `max.poll.interval.ms` librdkafka would leave the group, the partitions would move to another member
+   * while this one still publishes, and the group would rebalance again when it returns. So the runner pauses the
+   * assigned partitions and keeps polling until `put` returns, then resumes them.
+   */
+  private async putKeepingMembership(records: SinkRecord[]): Promise<void> {
+    const put = this.task.put(records);
+    if (await settlesWithin(put, HOLD_AFTER_MS)) return put;
+    let settled = false;
+    const done = put.then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    this.held = true;
+    this.applyPause();
+    try {
+      while (!settled) await this.pollHeld(done);
+    } finally {
+      this.held = false;
+      this.applyPause();
+    }
+    return put;
+  }
+
+  /**
+   * One poll with fetching paused: librdkafka serves the group (heartbeats, rebalances, max.poll.interval.ms) only
+   * while the application polls. What was fetched before the pause took effect is kept in order for later.
+   */
+  private async pollHeld(until?: Promise<void>): Promise<void> {
+    if (this.repause) {
+      this.repause = false;
+      this.applyPause(true);
+    }
+    this.carry.push(...(await consumeBatch(this.consumer, BATCH, this.deps.logger)));
+    const wait = new Promise<void>((r) => setTimeout(r, HELD_POLL_MS));
+    await (until ? Promise.race([wait, until]) : wait);
   }
 
   /** The ledger's key of a partition, made once per partition rather than twice per record. */
@@ -150,7 +201,7 @@ export class SinkTaskRunner {
       keys = [];
       this.streamKeys.set(topic, keys);
     }
-    return (keys[partition] ??= `${topic}\u0000${partition}`);
+    return (keys[partition] ??= partitionStream(topic, partition));
   }
 
   private ack(record: SinkRecord): void {
@@ -193,94 +244,37 @@ export class SinkTaskRunner {
     this.ledger.done(entry);
   }
 
-  /**
-   * Commits the acked prefix of every partition (`only`: of those partitions). Whether an async commit reached Kafka
-   * is known only later, in {@link onCommitted}; false when a sync commit failed at once.
-   */
-  private commit(sync: boolean, only?: Set<string>): boolean {
-    const ready = this.ledger.takeCommittable();
-    const offsets: Kafka.TopicPartitionOffset[] = [];
-    for (const [stream, offset] of ready) {
-      if (only && !only.has(stream)) {
-        this.ledger.markDirty(stream);
-        continue;
-      }
-      const [topic, p] = stream.split('\u0000');
-      offsets.push({ topic: topic!, partition: Number(p), offset });
-    }
-    if (offsets.length === 0) return true;
-    try {
-      if (sync) this.consumer.commitSync(offsets);
-      else this.consumer.commit(offsets);
-      return true;
-    } catch (err) {
-      this.commitFailed(err, offsets);
-      return false;
-    }
-  }
-
-  /** The outcome of a commit, served by librdkafka during a poll. "No offset" means there was nothing to commit. */
-  private onCommitted(err: Kafka.LibrdKafkaError | undefined, offsets: Kafka.TopicPartitionOffset[]): void {
-    if (!err || err.code === Kafka.CODES.ERRORS.ERR__NO_OFFSET) return;
-    this.commitFailed(err, offsets);
-  }
-
-  /**
-   * A commit that did not reach Kafka (coordinator moving, broker unreachable) is not forgotten: its partitions are
-   * committed again at the next commit, with whatever prefix is done by then. A partition revoked meanwhile is left
-   * to its new owner, who reads from the last commit that did succeed (at least once).
-   */
-  private commitFailed(err: unknown, offsets: readonly Kafka.TopicPartitionOffset[]): void {
-    this.deps.metrics.count('offset_commit_failures');
-    const e = err as { message?: unknown; code?: unknown };
-    this.deps.logger.warn(
-      { err: String(e.message ?? err), code: e.code, partitions: offsets.length },
-      'sink offset commit failed; it is retried with the next commit',
-    );
-    for (const o of offsets) this.ledger.markDirty(this.streamKey(o.topic, o.partition));
-  }
-
-  /** Records not yet read, over the assigned partitions, from the watermarks librdkafka caches with each fetch. */
-  private reportLag(): void {
-    if (this.assignment.length === 0) {
-      this.deps.metrics.gauge('consumer_lag', 0);
-      return;
-    }
-    try {
-      let lag = 0;
-      const positions = this.consumer.position(this.assignment);
-      for (const p of positions) {
-        const wm = this.consumer.getWatermarkOffsets(p.topic, p.partition);
-        if (typeof p.offset === 'number' && p.offset >= 0 && wm.highOffset >= p.offset) lag += wm.highOffset - p.offset;
-      }
-      this.deps.metrics.gauge('consumer_lag', lag);
-    } catch {
-      /* no watermarks cached yet: keep the last figure */
-    }
-  }
-
   private onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
     if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
-      const revoked = new Set(assignment.map((a) => `${a.topic}\u0000${a.partition}`));
+      const revoked = new Set(assignment.map((a) => partitionStream(a.topic, a.partition)));
       // Commit what was delivered before the partitions go to another member; records still in flight there are
       // redelivered to it (at least once), never skipped.
-      this.commit(true, revoked);
+      this.commits.commit(true, revoked);
       for (const s of revoked) {
         this.ledger.drop(s);
         this.entries.delete(s);
       }
-      this.assignment = this.assignment.filter((a) => !revoked.has(`${a.topic}\u0000${a.partition}`));
+      this.assignment = this.assignment.filter((a) => !revoked.has(partitionStream(a.topic, a.partition)));
+      this.carry = this.carry.filter((m) => !revoked.has(this.streamKey(m.topic, m.partition)));
     } else if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       this.assignment = [...this.assignment, ...assignment];
-      if (this.paused) this.consumer.pause(assignment);
+      if (this.fetchPaused) this.repause = true;
     }
   }
 
   private setPaused(paused: boolean): void {
     if (this.paused === paused) return;
     this.paused = paused;
+    this.applyPause();
+  }
+
+  /** Fetching is paused while the task asked for it or while the runner holds it; `again`: re-apply to every partition. */
+  private applyPause(again = false): void {
+    const pause = this.paused || this.held;
+    if (pause === this.fetchPaused && !again) return;
+    this.fetchPaused = pause;
     try {
-      if (paused) this.consumer.pause(this.assignment);
+      if (pause) this.consumer.pause(this.assignment);
       else this.consumer.resume(this.assignment);
     } catch (err) {
       this.deps.logger.debug({ err: (err as Error).message }, 'pause/resume failed');
@@ -316,28 +310,32 @@ export class SinkTaskRunner {
   }
 
   private async stopOnce(timeoutMs: number): Promise<void> {
+    // One budget for the whole stop: draining and flushing get the graceful timeout, the task's and the consumer's
+    // own shutdown what is left of it plus STOP_TAIL_MS. A step cut off is logged; what it did not deliver is read
+    // again by the partition's next owner.
+    const deadline = Date.now() + timeoutMs;
     if (this.counted) {
       this.counted = false;
       SinkTaskRunner.live--;
     }
-    if (!this.running && !this.loop) {
-      await this.task.stop().catch(() => undefined);
-      await new Promise<void>((r) => this.consumer.disconnect(() => r()));
-      return;
-    }
+    if (this.running || this.loop) await this.drain(deadline);
+    this.abort.abort();
+    await this.shutDown(deadline + STOP_TAIL_MS);
+  }
+
+  /** Ends the loop, lets the task finish what it was handed, and commits what is done (retrying a failed commit). */
+  private async drain(deadline: number): Promise<void> {
     this.running = false;
-    // The loop can be inside put() waiting for window room that never comes (broker down, PUBACKs withheld): the
-    // whole drain shares one deadline, and past it the task's signal releases put() so the stop always finishes.
-    const deadline = Date.now() + timeoutMs;
+    // The loop can be inside put() waiting for window room that never comes (broker down, PUBACKs withheld): past
+    // the deadline the task's signal releases put() so the stop always finishes.
     const loop = this.loop;
     this.loop = undefined;
-    if (loop && !(await settlesWithin(loop, timeoutMs))) {
+    if (loop && !(await settlesWithin(loop, deadline - Date.now()))) {
       this.deps.logger.warn(
-        { timeoutMs },
         'sink did not finish handing records to the task in time; unacknowledged records will be read again',
       );
       this.abort.abort();
-      await settlesWithin(loop, 1000);
+      await settlesWithin(loop, 200);
     }
     const flushAbort = new AbortController();
     const timer = setTimeout(() => flushAbort.abort(), Math.max(0, deadline - Date.now()));
@@ -352,45 +350,34 @@ export class SinkTaskRunner {
       clearTimeout(timer);
     }
     if (this.commitTimer) clearInterval(this.commitTimer);
-    this.commit(true);
-    this.abort.abort();
-    await this.task.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sink task stop failed'));
-    await this.deps.pipeline.close().catch(() => undefined);
-    await new Promise<void>((r) => this.consumer.disconnect(() => r()));
+    while (!this.commits.commit(true) && Date.now() + FINAL_COMMIT_RETRY_MS < deadline) {
+      await new Promise((r) => setTimeout(r, FINAL_COMMIT_RETRY_MS));
+    }
   }
-}
 
-/** Whether the promise settles (either way) within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([
-      p.then(
-        () => true,
-        () => true,
-      ),
-      timedOut,
-    ]);
-  } finally {
-    clearTimeout(timer);
+  /**
+   * Stops the task, closes the pipeline and leaves the group, side by side (the commits are written already), none
+   * waited for past `end`: a task whose broker stopped answering or a consumer that cannot reach its coordinator must
+   * not hold up a rebalance or the worker's exit. The task's signal tells it to cut its connection at `end`.
+   */
+  private async shutDown(end: number): Promise<void> {
+    const cut = new AbortController();
+    const timer = setTimeout(() => cut.abort(), Math.max(0, end - Date.now()));
+    const steps: [string, Promise<unknown>][] = [
+      ['the sink task', this.task.stop(cut.signal)],
+      ['the pipeline', this.deps.pipeline.close()],
+      ['the consumer leaving its group', new Promise<void>((r) => this.consumer.disconnect(() => r()))],
+    ];
+    try {
+      await Promise.all(
+        steps.map(async ([what, p]) => {
+          void p.catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, `stopping ${what} failed`));
+          if (!(await settlesWithin(p, end - Date.now())))
+            this.deps.logger.warn({ step: what }, `stopping ${what} did not finish in time; left to finish alone`);
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
-}
-
-function toConsumed(m: Kafka.Message): ConsumedRecord {
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-    value: m.value ?? null,
-    headers: (m.headers ?? []).flatMap((h) =>
-      Object.entries(h).map(([key, value]) => ({
-        key,
-        value:
-          value === null || value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(String(value)),
-      })),
-    ),
-    timestamp: m.timestamp,
-  };
 }

@@ -15,20 +15,41 @@ class FakeSinkTask implements SinkTask {
   ctx: SinkTaskContext | undefined;
   readonly received: SinkRecord[] = [];
   stops = 0;
+  /** Set: put() waits until it is called (no window room), or until the task's signal aborts. */
+  blockPuts = false;
+  private release: (() => void) | undefined;
+  /** false: stop() never finishes by itself (a broker that stopped answering); it ends only when its signal aborts. */
+  stopsAlone = true;
+  stopSignal: AbortSignal | undefined;
   start(ctx: SinkTaskContext): Promise<void> {
     this.ctx = ctx;
     return Promise.resolve();
   }
   put(records: readonly SinkRecord[]): Promise<void> {
     this.received.push(...records);
-    return Promise.resolve();
+    if (!this.blockPuts) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.release = resolve;
+      this.ctx?.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  /** Gives room again: the waiting put() returns. */
+  room(): void {
+    this.blockPuts = false;
+    this.release?.();
+  }
+  get putWaiting(): boolean {
+    return this.blockPuts && this.release !== undefined;
   }
   flush(): Promise<void> {
     return Promise.resolve();
   }
-  stop(): Promise<void> {
+  stop(signal?: AbortSignal): Promise<void> {
     this.stops++;
-    return Promise.resolve();
+    this.stopSignal = signal;
+    if (this.stopsAlone) return Promise.resolve();
+    // Never resolves on its own; a stop that honours its signal could end here, this one does not even do that.
+    return new Promise<void>(() => undefined);
   }
   /** The record read from partition `partition` at `offset`. */
   record(partition: number, offset: number): SinkRecord {
@@ -62,6 +83,7 @@ class FakeConsumer {
   setDefaultConsumeTimeout(): void {}
   subscribe(): void {}
   consume(n: number, cb: (err: Error | null, msgs: Kafka.Message[]) => void): void {
+    if (this.paused) this.pausedPolls++;
     // Nothing queued: answer a moment later, as librdkafka's consume timeout would, so the loop does not spin.
     if (this.queue.length === 0) setTimeout(() => cb(null, []), 1);
     else setImmediate(() => cb(null, this.queue.splice(0, n)));
@@ -75,11 +97,20 @@ class FakeConsumer {
   position(): Kafka.TopicPartitionOffset[] {
     return [];
   }
-  pause(): void {}
-  resume(): void {}
+  /** Whether fetching is paused (any partition), and how many polls happened while it was. */
+  paused = false;
+  pausedPolls = 0;
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  /** false: the consumer never manages to leave its group (coordinator unreachable). */
+  leaves = true;
   disconnect(cb: () => void): void {
     this.disconnects++;
-    setImmediate(cb);
+    if (this.leaves) setImmediate(cb);
   }
   /** Queues a message of topic `in` for the runner's next consume. */
   add(partition: number, offset: number): void {
@@ -137,6 +168,15 @@ function setup(opts: { rejectFails?: boolean; commitIntervalMs?: number } = {}) 
     createConsumer: () => consumer as unknown as Kafka.KafkaConsumer,
   });
   return { task, consumer, failures, runner, counters, logLines };
+}
+
+/** Waits until `cond` holds, checking every 10 ms for up to 30 s (for what the runner does on its own timers). */
+async function eventually(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never: ${what}`);
 }
 
 /** Waits (by turns of the event loop, never by the clock) until `cond` holds. */
@@ -277,5 +317,54 @@ describe('sink task runner', () => {
     consumer.emit('offset.commit', { code: Kafka.CODES.ERRORS.ERR__NO_OFFSET, message: 'Local: No offset stored' }, []);
     expect(counters.get('offset_commit_failures')).toBe(1);
     await runner.stop(1000);
+  });
+
+  it('keeps polling with fetching paused while put() waits for room, and loses nothing fetched meanwhile', async () => {
+    const { task, consumer, runner } = setup();
+    task.blockPuts = true;
+    await runner.start();
+    consumer.add(0, 0);
+    await until(() => task.putWaiting, 'put() waiting for room');
+    // librdkafka leaves the group when the application stops polling for max.poll.interval.ms: the runner must go
+    // on polling (with the partitions paused) however long put() waits.
+    await eventually(() => consumer.pausedPolls >= 5, 'polls while put() waits');
+    expect(consumer.paused).toBe(true);
+    // A record fetched before the pause took effect comes out of a poll: it is kept for later, not dropped.
+    consumer.add(0, 1);
+    await eventually(() => consumer.queue.length === 0, 'the late record polled');
+    task.room();
+    await until(() => task.received.length === 2, 'the late record handed to the task');
+    expect(consumer.paused).toBe(false);
+    expect(task.received.map((r) => r.kafkaOffset)).toEqual([0, 1]);
+    await runner.stop(1000);
+  });
+
+  it('keeps polling while the task asked for a pause (its broker is down)', async () => {
+    const { task, consumer, runner } = setup();
+    await runner.start();
+    task.ctx!.pause();
+    await eventually(() => consumer.pausedPolls >= 5, 'polls while paused');
+    task.ctx!.resume();
+    expect(consumer.paused).toBe(false);
+    await runner.stop(1000);
+  });
+
+  it('stops within its budget when the task and the consumer never finish stopping', async () => {
+    const { task, consumer, runner } = setup();
+    task.stopsAlone = false;
+    consumer.leaves = false;
+    await runner.start();
+    consumer.add(0, 0);
+    await until(() => task.received.length === 1, 'one record in the task');
+    const t0 = Date.now();
+    const outcome = await Promise.race([
+      runner.stop(100).then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('hung'), 20_000)),
+    ]);
+    console.log(`[sink stop] graceful timeout 100 ms: stop returned after ${Date.now() - t0} ms`);
+    expect(outcome).toBe('stopped');
+    // The task was told that its time was up, and the consumer was asked to leave.
+    expect(task.stopSignal?.aborted).toBe(true);
+    expect(consumer.disconnects).toBe(1);
   });
 });
