@@ -13,6 +13,7 @@ const { notBuiltReason, STUB } = require('./lib/ferry');
 const baselines = require('./scenarios/baselines');
 const ferry = require('./scenarios/ferry');
 const { failover } = require('./scenarios/failover');
+const { outside } = require('./scenarios/outside');
 const report = require('./lib/report');
 const { summarize } = require('./lib/profile');
 
@@ -112,6 +113,23 @@ function plan(s) {
       kind: 'latency',
       estimateMs: lat + 30000,
       run: (c) => ferry.source(c, { format: 'envelope', rate: s.rate }),
+    },
+    {
+      id: 'ferry-outside',
+      label: 'Ferry MQTT→Kafka from outside (defaults), max',
+      group: 'ferry',
+      kind: 'throughput',
+      baseline: 'ferry-src-envelope',
+      estimateMs: tp + 30000,
+      run: (c) => outside(c, { rate: 0 }),
+    },
+    {
+      id: 'ferry-outside-5k',
+      label: `Ferry MQTT→Kafka from outside (defaults), ${s.rate / 1000}k/s`,
+      group: 'ferry',
+      kind: 'latency',
+      estimateMs: lat + 30000,
+      run: (c) => outside(c, { rate: s.rate }),
     },
     {
       id: 'ferry-sink',

@@ -305,4 +305,4 @@ async function manyTasks(ctx) {
   }
 }
 
-module.exports = { RUNNING_TIMEOUT_MS, sourceConfig, source, sink, manyTasks };
+module.exports = { RUNNING_TIMEOUT_MS, sourceConfig, source, sink, manyTasks, workerWithConnector, workerFigures };
