@@ -244,7 +244,7 @@ export class SourceTransactions {
     for (const done of acks) this.release(done, this.dead);
     for (const { cb } of this.held.splice(0)) cb(this.dead);
     if (!aborted)
-      this.o.logger.error({ err: err.message, transactionalId: this.o.transactionalId }, 'transactions stopped');
+      this.o.logger.error({ err: this.dead.message, transactionalId: this.o.transactionalId }, 'transactions stopped');
     this.source?.fail(this.dead);
   }
 
