@@ -17,6 +17,8 @@ const HELD_POLL_MS = 100;
 const STOP_TAIL_MS = 900;
 /** Between tries of the last commit of a stop, while the graceful timeout lasts. */
 const FINAL_COMMIT_RETRY_MS = 200;
+/** The task is told to cut its connection this long before the stop stops waiting for it, so it gets to do so. */
+const TASK_CUT_LEAD_MS = 100;
 
 /**
  * Runs one sink task: a consumer in the connector's group `connect-<name>` reads records; the pipeline converts
@@ -358,11 +360,11 @@ export class SinkTaskRunner {
   /**
    * Stops the task, closes the pipeline and leaves the group, side by side (the commits are written already), none
    * waited for past `end`: a task whose broker stopped answering or a consumer that cannot reach its coordinator must
-   * not hold up a rebalance or the worker's exit. The task's signal tells it to cut its connection at `end`.
+   * not hold up a rebalance or the worker's exit. The task's signal tells it to cut its connection just before `end`.
    */
   private async shutDown(end: number): Promise<void> {
     const cut = new AbortController();
-    const timer = setTimeout(() => cut.abort(), Math.max(0, end - Date.now()));
+    const timer = setTimeout(() => cut.abort(), Math.max(0, end - TASK_CUT_LEAD_MS - Date.now()));
     const steps: [string, Promise<unknown>][] = [
       ['the sink task', this.task.stop(cut.signal)],
       ['the pipeline', this.deps.pipeline.close()],

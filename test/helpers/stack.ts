@@ -88,11 +88,25 @@ export class DedicatedService {
 
   /** SIGKILL, as a crash would. */
   async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** SIGSTOP: the broker keeps its connections open and answers nothing, as a hung or cut-off host would. */
+  async freeze(): Promise<void> {
+    await this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link freeze}. */
+  async thaw(): Promise<void> {
+    await this.signal('SIGCONT');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
     const { stdout } = await run('bash', ['-c', `cat "${this.dir}/run/${this.service}.pid" 2>/dev/null || true`]);
     const pid = Number(stdout.trim());
     if (pid > 0) {
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(pid, sig);
       } catch {
         /* already gone */
       }
@@ -101,6 +115,7 @@ export class DedicatedService {
 
   /** Stop and remove the data folder. */
   async destroy(): Promise<void> {
+    await this.thaw().catch(() => undefined);
     await this.down().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }

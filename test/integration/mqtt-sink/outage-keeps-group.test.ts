@@ -1,20 +1,7 @@
-import Kafka from 'node-rdkafka';
 import mqtt, { type MqttClient } from 'mqtt';
-import { mqttSinkPlugin } from '../../../connectors/mqtt-sink';
-import type { SinkRecord } from '../../../runtime/api';
-import { parseTaskConfig } from '../../../runtime/config/connector-config';
-import type { SinkPipeline } from '../../../runtime/pipeline/types';
-import { SinkTaskRunner } from '../../../runtime/tasks/sink-task-runner';
-import {
-  createTopic,
-  DedicatedService,
-  eventually,
-  produce,
-  quietLogger,
-  sleep,
-  stackEnv,
-  uniqueId,
-} from '../../helpers';
+import type { SinkTaskRunner } from '../../../runtime/tasks/sink-task-runner';
+import { createTopic, DedicatedService, eventually, produce, sleep, stackEnv, uniqueId } from '../../helpers';
+import { sinkRunner } from './runner-harness';
 
 /** librdkafka's floor for it is the session timeout; the outage below lasts twice as long. */
 const MAX_POLL_INTERVAL_MS = 7000;
@@ -59,68 +46,25 @@ describe('MQTT sink whose broker is down for longer than max.poll.interval.ms', 
     sub.on('message', (_t, payload) => seen.set(payload.toString(), (seen.get(payload.toString()) ?? 0) + 1));
     await sub.subscribeAsync(`${base}/#`, { qos: 1 });
 
-    const raw = {
-      topics: topic,
-      'mqtt.server.uri': broker.url,
-      'mqtt.topic': `${base}/\${kafka.partition}`,
-      'mqtt.payload.format': 'string',
-      'mqtt.qos': '1',
-      'mqtt.max.in.flight': '10',
-      'mqtt.reconnect.backoff.ms': '200',
-      'mqtt.reconnect.backoff.max.ms': '1000',
-    };
-    const parsed = parseTaskConfig(mqttSinkPlugin, raw);
-    expect(parsed.issues).toEqual([]);
-    const rebalances: string[] = [];
-    const consumerErrors: string[] = [];
-    const logLines: string[] = [];
-    const failures: Error[] = [];
-    const pipeline: SinkPipeline = {
-      process: (m): SinkRecord => ({
-        topic: m.topic,
-        kafkaPartition: m.partition,
-        kafkaOffset: m.offset,
-        key: null,
-        value: m.value?.toString() ?? null,
-        headers: [],
-      }),
-      reject: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-    };
-    runner = new SinkTaskRunner({
-      connector: name,
-      taskId: 0,
-      workerId: 'test',
-      plugin: mqttSinkPlugin,
-      config: parsed.values,
-      settings: parsed.settings,
-      rawConfig: raw,
-      pipeline,
-      consumerConf: {
-        'bootstrap.servers': kafka,
+    const r = sinkRunner({
+      name,
+      topic,
+      mqtt: {
+        'mqtt.server.uri': broker.url,
+        'mqtt.topic': `${base}/\${kafka.partition}`,
+        'mqtt.qos': '1',
+        'mqtt.max.in.flight': '10',
+        'mqtt.reconnect.backoff.ms': '200',
+        'mqtt.reconnect.backoff.max.ms': '1000',
+      },
+      consumer: {
         'session.timeout.ms': 6000,
         'heartbeat.interval.ms': 1000,
         'max.poll.interval.ms': MAX_POLL_INTERVAL_MS,
       },
-      groupId: `connect-${name}`,
-      topics: [topic],
-      topicsRegex: undefined,
-      logger: quietLogger(logLines),
-      metrics: { count: () => undefined, gauge: () => undefined },
-      commitIntervalMs: 500,
-      onTopicUsed: () => undefined,
-      onFailure: (err) => failures.push(err),
-      createConsumer: (conf, topicConf) => {
-        const c = new Kafka.KafkaConsumer(conf, topicConf);
-        c.on('rebalance', (err, assignment) =>
-          rebalances.push(
-            `${err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS ? 'assign' : 'revoke'} ${assignment.length}`,
-          ),
-        );
-        c.on('event.error', (err) => consumerErrors.push(err.message));
-        return c;
-      },
     });
+    const { rebalances, consumerErrors, failures } = r;
+    runner = r.runner;
     await runner.start();
 
     const send = (from: number, n: number) =>
