@@ -113,12 +113,37 @@ function envKey(name: string): string {
 }
 
 /**
+ * FERRY_* variables read by the Makefile, the local stack scripts, the CLI and the tests rather than by the worker.
+ * `make run` exports several of them, so they must not draw the misspelt-variable warning.
+ */
+const NON_WORKER_PREFIXES = [
+  'FERRY_MQTT_',
+  'FERRY_KAFKA_',
+  'FERRY_REGISTRY_',
+  'FERRY_STACK_',
+  'FERRY_CONNECT_',
+  'FERRY_APICURIO_',
+  'FERRY_WORKERS_',
+];
+const NON_WORKER_NAMES = new Set([
+  'FERRY_SCHEMA_REGISTRY_URL',
+  'FERRY_CACHE_DIR',
+  'FERRY_JAVA_HOME',
+  'FERRY_KEEP_TEST_TOPICS',
+  'FERRY_LOG',
+]);
+
+function belongsToScripts(name: string): boolean {
+  return NON_WORKER_NAMES.has(name) || NON_WORKER_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
  * FERRY_* variables that name no worker key, and are therefore ignored: for a startup warning about a misspelt
- * variable. Some belong to scripts and tests (FERRY_MQTT_URL, FERRY_CONNECT_URL, the local stack's settings).
+ * variable. The scripts' and tests' own variables (FERRY_MQTT_URL, FERRY_KAFKA_SASL_*, the stack's ports) are left out.
  */
 export function unusedFerryEnv(env: NodeJS.ProcessEnv): string[] {
   return Object.keys(env)
-    .filter((n) => n.startsWith('FERRY_') && !isKnownKey(envKey(n)))
+    .filter((n) => n.startsWith('FERRY_') && !isKnownKey(envKey(n)) && !belongsToScripts(n))
     .sort();
 }
 

@@ -148,7 +148,21 @@ describe('parseWorkerConfig', () => {
         FERRY_PRODUCER_ACKS: 'all',
         HOME: '/',
       }),
-    ).toEqual(['FERRY_MQTT_URL', 'FERRY_RESTPORT']);
+    ).toEqual(['FERRY_RESTPORT']);
+  });
+
+  it('does not count the variables make run and the stack scripts export as misspelt', () => {
+    expect(
+      unusedFerryEnv({
+        FERRY_MQTT_URL: 'mqtt://127.0.0.1:1884',
+        FERRY_KAFKA_SASL_USER: 'ferry',
+        FERRY_KAFKA_SASL_PASSWORD: 'p',
+        FERRY_KAFKA_SASL_BOOTSTRAP: '127.0.0.1:9094',
+        FERRY_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+        FERRY_STACK_DIR: '/tmp/s',
+        FERRY_KAFKA_BOOTSTRAP: '127.0.0.1:9092',
+      }),
+    ).toEqual([]);
   });
 
   it('names the environment variable a bad value came from', () => {
