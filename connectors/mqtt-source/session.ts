@@ -6,9 +6,9 @@
  * `handleMessage` calls back, so holding acks for Kafka serialises the stream to one message per Kafka round trip
  * (95 msg/s measured); it sends PUBREC for QoS 2 on receipt, before anyone has the message; and getting around both
  * means intercepting private internals (`_sendPacket`, whose signature changed within 5.x) and purging its offline
- * queue of stale acks on reconnect. Owning ~400 lines of session code with no private API is the safer trade: the
- * ordered release queue ({@link AckLedger}), QoS 2 state, keepalive, back-off and failover are all here, and the
- * integration tests run it against a real Mosquitto.
+ * queue of stale acks on reconnect. Owning ~800 lines of session code (this file and the four helpers named below)
+ * with no private API is the safer trade: the ordered release queue ({@link AckLedger}), QoS 2 state, keepalive,
+ * back-off and failover are all here, and the integration tests run it against a real Mosquitto.
  *
  * Back-pressure: at most `maxInFlight` messages are admitted and unacknowledged. When the window is full the
  * session stops reading from the socket (the broker keeps the rest queued) — Mosquitto stops honouring MQTT 5
