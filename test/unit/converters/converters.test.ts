@@ -1,9 +1,12 @@
-import { LogicalTypes, RecordError, SchemaBuilder, Schemas } from '../../../runtime/api';
+import * as avro from 'avsc';
+import { LogicalTypes, RecordError, SchemaBuilder, Schemas, type Schema } from '../../../runtime/api';
+import { RegistryClient } from '../../../runtime/converters/registry-client';
 import {
   AvroConverter,
   ByteArrayConverter,
   JsonConverter,
   StringConverter,
+  connectToAvroSchema,
   findConverter,
   parseAvroConverterSettings,
   parseSubjectNameStrategy,
@@ -160,5 +163,48 @@ describe('Avro converter settings and subjects', () => {
     expect(() => c.toConnect('t', Buffer.from([1, 2, 3, 4, 5, 6]))).toThrow(RecordError);
     expect(() => c.fromConnect('t', undefined, { a: 1 })).toThrow(RecordError);
     expect(c.fromConnect('t', schema, null)).toBeNull();
+  });
+});
+
+describe('Avro converter encoding', () => {
+  const big = SchemaBuilder.struct().name('ferry.Blob').field('raw', Schemas.BYTES).build();
+
+  async function converter(): Promise<AvroConverter> {
+    jest.spyOn(RegistryClient.prototype, 'register').mockResolvedValue(42);
+    jest.spyOn(RegistryClient.prototype, 'lookup').mockResolvedValue(42);
+    const { options } = parseAvroConverterSettings({ 'schema.registry.url': 'http://127.0.0.1:9/x' }, false);
+    const c = new AvroConverter(options!);
+    await c.fromConnect('t', schema, value); // the schema's id, cached from now on
+    return c;
+  }
+
+  afterEach(() => jest.restoreAllMocks());
+
+  function body(bytes: Buffer | null, s: Schema): unknown {
+    expect(bytes!.subarray(0, 5)).toEqual(Buffer.from([0, 0, 0, 0, 42]));
+    return avro.Type.forSchema(connectToAvroSchema(s) as avro.Schema, { wrapUnions: false }).fromBuffer(
+      bytes!.subarray(5),
+    );
+  }
+
+  it('encodes a known schema without avsc allocating a buffer per record', async () => {
+    const c = await converter();
+    const toBuffer = jest.spyOn(avro.Type.prototype, 'toBuffer');
+    const bytes = c.fromConnect('t', schema, value) as Buffer;
+    expect(toBuffer).not.toHaveBeenCalled();
+    expect(body(bytes, schema)).toMatchObject({ device: 'p7', temp: null, raw: Buffer.from('hi'), tags: ['a'] });
+  });
+
+  it('gives every record bytes of its own, however large', async () => {
+    const c = await converter();
+    const small = Buffer.from('first');
+    const large = Buffer.alloc(200_000, 7); // larger than the encoder's scratch space
+    await c.fromConnect('t', big, { raw: Buffer.from('x') }); // the new schema's id
+    const first = c.fromConnect('t', big, { raw: small }) as Buffer;
+    const second = c.fromConnect('t', big, { raw: large }) as Buffer;
+    const third = c.fromConnect('t', big, { raw: Buffer.from('third') }) as Buffer;
+    expect(body(first, big)).toEqual({ raw: small });
+    expect(body(second, big)).toEqual({ raw: large });
+    expect(body(third, big)).toEqual({ raw: Buffer.from('third') });
   });
 });
