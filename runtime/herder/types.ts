@@ -22,6 +22,8 @@ export interface ConnectorInfo {
 export interface StateInfo {
   readonly state: State;
   readonly worker_id: string;
+  /** The connector plugin's version (null when the plugin is not installed here), as in Connect 4.x. */
+  readonly version?: string | null;
   readonly trace?: string;
 }
 

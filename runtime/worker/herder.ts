@@ -88,13 +88,15 @@ export class WorkerHerder implements Herder {
     const s = this.storedOr404(name);
     const c = this.s.statuses.connector(name);
     const taskStatuses = this.s.statuses.tasksOf(name);
+    // Connect 4.x puts the plugin's version in each state; the same one GET /connector-plugins lists.
+    const version = this.pluginOf(s.config)?.version ?? null;
     const tasks: TaskStateInfo[] = s.tasks.map((_, id) => {
       const ts = taskStatuses.get(id);
-      return withTrace({ id, state: ts?.state ?? 'UNASSIGNED', worker_id: ts?.worker_id ?? '' }, ts?.trace);
+      return withTrace({ id, state: ts?.state ?? 'UNASSIGNED', worker_id: ts?.worker_id ?? '', version }, ts?.trace);
     });
     return Promise.resolve({
       name,
-      connector: withTrace({ state: c?.state ?? 'UNASSIGNED', worker_id: c?.worker_id ?? '' }, c?.trace),
+      connector: withTrace({ state: c?.state ?? 'UNASSIGNED', worker_id: c?.worker_id ?? '', version }, c?.trace),
       tasks,
       type: this.typeOf(s.config),
     });
@@ -105,7 +107,8 @@ export class WorkerHerder implements Herder {
     const ts = this.s.statuses.tasksOf(name).get(task);
     if (task < 0 || task >= s.tasks.length || !ts)
       throw new FerryError('NOT_FOUND', `No status found for task ${name}-${task}`);
-    return Promise.resolve(withTrace({ id: task, state: ts.state, worker_id: ts.worker_id }, ts.trace));
+    const version = this.pluginOf(s.config)?.version ?? null;
+    return Promise.resolve(withTrace({ id: task, state: ts.state, worker_id: ts.worker_id, version }, ts.trace));
   }
 
   taskConfigs(name: string): Promise<TaskInfo[]> {

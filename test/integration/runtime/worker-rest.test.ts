@@ -79,6 +79,14 @@ describe('worker REST API against the real broker', () => {
     expect(status.connector.state).toBe('RUNNING');
     expect(status.connector.worker_id).toBe(`127.0.0.1:${w.port}`);
     expect(status.type).toBe('source');
+    // Connect 4.x: the plugin's version in the connector's and each task's state, the one /connector-plugins lists.
+    const listed = (await rest(w.url, 'GET', '/connector-plugins')).body.find(
+      (p: { class: string }) => p.class === 'io.ferry.test.CounterSourceConnector',
+    );
+    expect(typeof listed.version).toBe('string');
+    expect(status.connector.version).toBe(listed.version);
+    expect(status.tasks[0].version).toBe(listed.version);
+    expect((await rest(w.url, 'GET', `/connectors/${name}/tasks/0/status`)).body.version).toBe(listed.version);
 
     const values = valuesOf(await readTopic(stackEnv().kafka, topic, { count: 50 }));
     expect(values.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
