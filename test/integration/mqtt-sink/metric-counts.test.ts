@@ -1,7 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  createConnector,
   createTopic,
   eventually,
+  mqttSinkConfig,
   produce,
   rest,
   stackEnv,
@@ -9,8 +11,6 @@ import {
   uniqueId,
   type WorkerHandle,
 } from '../../helpers';
-
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
 /** The value of `ferry_task_<name>_total` for a connector's task 0 in the worker's metrics text, 0 when absent. */
 function counter(text: string, name: string, connector: string): number {
@@ -52,21 +52,14 @@ describe('MQTT sink task metrics, in a worker with real Kafka and Mosquitto', ()
     await sub.subscribeAsync(`${base}/#`, { qos: 1 });
 
     const name = uniqueId('sinkmetrics');
-    const created = await rest(w.url, 'POST', '/connectors', {
+    await createConnector(
+      w.url,
       name,
-      config: {
-        'connector.class': 'MqttSinkConnector',
-        'tasks.max': '1',
-        topics: topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topic': `${base}/\${key}`,
-        'mqtt.payload.format': 'string',
-        'mqtt.qos': '1',
-      },
-    });
-    expect(created.status).toBe(201);
+      mqttSinkConfig(
+        { topics: topic, mqttUrl, mqttTopic: `${base}/\${key}` },
+        { 'mqtt.payload.format': 'string', 'mqtt.qos': '1' },
+      ),
+    );
     await eventually(() => got >= N, { what: `${N} MQTT messages`, timeoutMs: 90_000 });
     const text = await eventually(
       async () => {
