@@ -19,7 +19,7 @@ export {
   type ReaderOptions,
 } from './kafka';
 export { quietLogger, silentLogger } from './logger';
-export { runnerTask } from './runner';
+export { quietSourceRunnerDeps, runnerTask } from './runner';
 export { DedicatedService, freePort, stackEnv, type Service } from './stack';
 export {
   FIXTURE_PLUGINS,

@@ -10,8 +10,16 @@ import { DataProducer } from '../../../runtime/kafka';
 import { createSourcePipeline } from '../../../runtime/pipeline';
 import type { OffsetStore } from '../../../runtime/storage';
 import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
-import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
-import { createTopic, eventually, readTopic, runnerTask, silentLogger, stackEnv, uniqueId } from '../../helpers';
+import {
+  createTopic,
+  eventually,
+  quietSourceRunnerDeps,
+  readTopic,
+  runnerTask,
+  silentLogger,
+  stackEnv,
+  uniqueId,
+} from '../../helpers';
 import { pipelineContext } from './helpers';
 
 describe('a record Kafka refuses for good', () => {
@@ -45,13 +53,8 @@ describe('a record Kafka refuses for good', () => {
       ...runnerTask(plugin, 'refused-it'),
       pipeline,
       producer,
-      topics: { ensure: () => null } as unknown as TopicCreator,
+      ...quietSourceRunnerDeps(),
       offsets: { get: () => null, write: () => Promise.resolve() } as unknown as OffsetStore,
-      logger: silentLogger,
-      metrics: { count: () => undefined, gauge: () => undefined },
-      flushIntervalMs: 3_600_000,
-      topicCreation: { partitions: -1, replicationFactor: -1 },
-      onTopicUsed: () => undefined,
       onFailure: (err) => failures.push(err),
     });
     await runner.start();

@@ -20,10 +20,8 @@ import type { DataProducer } from '../../../runtime/kafka';
 import type { ProducerRecord, SourcePipeline } from '../../../runtime/pipeline/types';
 import type { OffsetStore } from '../../../runtime/storage';
 import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
-import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
 import { FakeMqttBroker } from '../../helpers/fake-mqtt-broker';
-import { silentLogger } from '../../helpers/logger';
-import { runnerTask } from '../../helpers/runner';
+import { quietSourceRunnerDeps, runnerTask } from '../../helpers/runner';
 
 /** Holds every record until the test delivers it; `payloads` is what was ever handed to Kafka. */
 class HeldProducer {
@@ -89,22 +87,17 @@ async function setup() {
     },
   };
   const runner = new SourceTaskRunner({
-    connector: 'stop-order',
-    taskId: 0,
-    workerId: 'w',
-    plugin: { type: 'source', createTask: () => new MqttSourceTask() } as unknown as SourceConnectorPlugin,
+    ...runnerTask(
+      { type: 'source', createTask: () => new MqttSourceTask() } as unknown as SourceConnectorPlugin,
+      'stop-order',
+    ),
     config,
     rawConfig: config,
     settings: parseSourceSettings(config),
     pipeline,
     producer: producer as unknown as DataProducer,
-    topics: { ensure: () => null } as unknown as TopicCreator,
+    ...quietSourceRunnerDeps(),
     offsets: offsets as unknown as OffsetStore,
-    logger: silentLogger,
-    metrics: { count: () => undefined, gauge: () => undefined },
-    flushIntervalMs: 3_600_000,
-    topicCreation: { partitions: -1, replicationFactor: -1 },
-    onTopicUsed: () => undefined,
     onFailure: () => undefined,
   });
   await runner.start();
@@ -198,13 +191,8 @@ describe('graceful stop of a source task at its deadline', () => {
       ...runnerTask({ type: 'source', createTask: () => task } as unknown as SourceConnectorPlugin),
       pipeline,
       producer: producer as unknown as DataProducer,
-      topics: { ensure: () => null } as unknown as TopicCreator,
+      ...quietSourceRunnerDeps(),
       offsets: { get: () => null, write: () => Promise.resolve() } as unknown as OffsetStore,
-      logger: silentLogger,
-      metrics: { count: () => undefined, gauge: () => undefined },
-      flushIntervalMs: 3_600_000,
-      topicCreation: { partitions: -1, replicationFactor: -1 },
-      onTopicUsed: () => undefined,
       onFailure: () => undefined,
     });
     await runner.start();

@@ -17,9 +17,7 @@ import type { DataProducer } from '../../../runtime/kafka';
 import type { ProducerRecord, SourcePipeline } from '../../../runtime/pipeline/types';
 import type { OffsetStore } from '../../../runtime/storage';
 import { SourceTaskRunner } from '../../../runtime/tasks/source-task-runner';
-import type { TopicCreator } from '../../../runtime/tasks/topic-creator';
-import { silentLogger } from '../../helpers/logger';
-import { runnerTask } from '../../helpers/runner';
+import { quietSourceRunnerDeps, runnerTask } from '../../helpers/runner';
 
 /** A push-model task: the test sends records through the context the runner gave it. */
 class FakeSourceTask implements SourceTask {
@@ -79,14 +77,8 @@ function setup(
     ...runnerTask(plugin),
     pipeline,
     producer: producer as unknown as DataProducer,
-    topics: { ensure: () => null } as unknown as TopicCreator,
+    ...quietSourceRunnerDeps(),
     offsets: offsets as unknown as OffsetStore,
-    logger: silentLogger,
-    metrics: { count: () => undefined, gauge: () => undefined },
-    // Flushes happen when the test calls flushOffsets(): the timer never fires within a test.
-    flushIntervalMs: 3_600_000,
-    topicCreation: { partitions: -1, replicationFactor: -1 },
-    onTopicUsed: () => undefined,
     onFailure: (err) => failures.push(err),
   });
   return { task, producer, written, failures, runner, pipelineClosed: () => pipelineClosed };
