@@ -18,10 +18,10 @@ import {
   uniqueId,
   type WorkerHandle,
 } from '../../helpers';
+import { dedupSourceConfig, expectEveryDeviceOnceInOrder, publishRound, warmUp } from './device-stream';
 
 jest.setTimeout(300_000);
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 const DEVICES = 5;
 const PER_DEVICE = 400;
 
@@ -42,45 +42,18 @@ describe('exactly-once source with de-duplication, worker killed with SIGKILL an
     const name = uniqueId('eosdd');
     const created = await rest(started.w.url, 'POST', '/connectors', {
       name,
-      config: {
-        'connector.class': 'io.ferry.connect.mqtt.MqttSourceConnector',
-        'tasks.max': '1',
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topics': `${root}/+/data`,
-        'mqtt.qos': '1',
-        'mqtt.value.format': 'string',
-        'mqtt.reconnect.backoff.ms': '100',
-        'mqtt.reconnect.backoff.max.ms': '500',
-        'kafka.topic': topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'exactly.once.support': 'required',
-        'transaction.max.records': '200',
-        'mqtt.dedup.key': '${mqtt.topic[1]}',
-        'mqtt.dedup.sequence': '${payload.seq}',
-      },
+      config: dedupSourceConfig({ mqttUrl, root, topic }, { 'transaction.max.records': '200' }),
     });
     expect(created.status).toBe(201);
     const reader = new KafkaReader(kafka, topic, { partitions: 1, isolation: 'read_committed' });
     await reader.start();
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('pub'), protocolVersion: 5 });
     try {
-      // The subscription exists once the task subscribed: a warm-up device until its message is committed.
-      await eventually(
-        async () => {
-          await pub.publishAsync(`${root}/warm/data`, JSON.stringify({ seq: 0 }), { qos: 1 });
-          return reader.records.length > 0;
-        },
-        { what: 'the first committed record', timeoutMs: 90_000, intervalMs: 1000 },
-      );
+      await warmUp(pub, root, reader);
       let killed = false;
       let restarted = false;
       for (let seq = 0; seq < PER_DEVICE; seq++) {
-        await Promise.all(
-          Array.from({ length: DEVICES }, (_, d) =>
-            pub.publishAsync(`${root}/dev${d}/data`, JSON.stringify({ seq, device: d }), { qos: 1 }),
-          ),
-        );
+        await publishRound(pub, root, DEVICES, seq);
         if (!killed && seq === Math.floor(PER_DEVICE / 3)) {
           killed = true;
           await started.w.kill();
@@ -104,22 +77,7 @@ describe('exactly-once source with de-duplication, worker killed with SIGKILL an
         if (seq % 20 === 0) await sleep(5);
       }
       expect([killed, restarted]).toEqual([true, true]);
-      const last = (r: readonly { value: Buffer | null }[], d: number): boolean =>
-        r.some((m) => m.value?.toString() === JSON.stringify({ seq: PER_DEVICE - 1, device: d }));
-      await reader.until((r) => Array.from({ length: DEVICES }, (_, d) => last(r, d)).every(Boolean), {
-        what: "every device's last message committed",
-        timeoutMs: 180_000,
-      });
-      // Anything written twice would be committed by now or soon: give redeliveries a moment to show up.
-      await sleep(2000);
-      const byDevice = new Map<number, number[]>();
-      for (const m of reader.records) {
-        const v = JSON.parse(m.value?.toString() ?? '{}') as { seq?: number; device?: number };
-        if (v.device === undefined || v.seq === undefined) continue;
-        byDevice.set(v.device, [...(byDevice.get(v.device) ?? []), v.seq]);
-      }
-      const expected = Array.from({ length: PER_DEVICE }, (_, i) => i);
-      for (let d = 0; d < DEVICES; d++) expect([d, byDevice.get(d)]).toEqual([d, expected]);
+      await expectEveryDeviceOnceInOrder(reader, DEVICES, PER_DEVICE);
       const offsets = await rest(workers[1]!.url, 'GET', `/connectors/${name}/offsets`);
       const marks = (offsets.body?.offsets ?? []) as { partition: Record<string, string>; offset: { seq: number } }[];
       for (let d = 0; d < DEVICES; d++)

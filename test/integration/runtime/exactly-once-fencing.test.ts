@@ -17,10 +17,10 @@ import {
   uniqueId,
   type WorkerHandle,
 } from '../../helpers';
+import { dedupSourceConfig, expectEveryDeviceOnceInOrder, publishRound, warmUp } from './device-stream';
 
 jest.setTimeout(300_000);
 
-const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 const DEVICES = 4;
 const PER_DEVICE = 600;
 const idOf = (w: WorkerHandle): string => `127.0.0.1:${w.port}`;
@@ -43,22 +43,7 @@ describe('exactly-once source: a paused worker whose task moved is fenced', () =
     const name = uniqueId('eosfence');
     const created = await rest(workers[0]!.url, 'POST', '/connectors', {
       name,
-      config: {
-        'connector.class': 'io.ferry.connect.mqtt.MqttSourceConnector',
-        'tasks.max': '1',
-        'mqtt.server.uri': mqttUrl,
-        'mqtt.topics': `${root}/+/data`,
-        'mqtt.qos': '1',
-        'mqtt.value.format': 'string',
-        'mqtt.reconnect.backoff.ms': '100',
-        'mqtt.reconnect.backoff.max.ms': '500',
-        'kafka.topic': topic,
-        'key.converter': STRING,
-        'value.converter': STRING,
-        'exactly.once.support': 'required',
-        'mqtt.dedup.key': '${mqtt.topic[1]}',
-        'mqtt.dedup.sequence': '${payload.seq}',
-      },
+      config: dedupSourceConfig({ mqttUrl, root, topic }),
     });
     expect(created.status).toBe(201);
     workers.push(await startWorker(cluster, { env }));
@@ -75,24 +60,14 @@ describe('exactly-once source: a paused worker whose task moved is fenced', () =
     await reader.start();
     const pub = await mqtt.connectAsync(mqttUrl, { clientId: uniqueId('pub'), protocolVersion: 5 });
     try {
-      await eventually(
-        async () => {
-          await pub.publishAsync(`${root}/warm/data`, JSON.stringify({ seq: 0 }), { qos: 1 });
-          return reader.records.length > 0;
-        },
-        { what: 'the first committed record', timeoutMs: 90_000, intervalMs: 1000 },
-      );
+      await warmUp(pub, root, reader);
       const first = await eventually(holder, { what: 'the task running', timeoutMs: 60_000 });
       const zombie = workers.find((w) => idOf(w) === first)!;
       const other = workers.find((w) => w !== zombie)!;
       let stopped = false;
       let resumed = false;
       for (let seq = 0; seq < PER_DEVICE; seq++) {
-        await Promise.all(
-          Array.from({ length: DEVICES }, (_, d) =>
-            pub.publishAsync(`${root}/dev${d}/data`, JSON.stringify({ seq, device: d }), { qos: 1 }),
-          ),
-        );
+        await publishRound(pub, root, DEVICES, seq);
         if (!stopped && seq === PER_DEVICE / 4) {
           stopped = true;
           zombie.proc.kill('SIGSTOP');
@@ -111,21 +86,7 @@ describe('exactly-once source: a paused worker whose task moved is fenced', () =
         if (seq % 20 === 0) await sleep(5);
       }
       expect([stopped, resumed]).toEqual([true, true]);
-      const last = (r: readonly { value: Buffer | null }[], d: number): boolean =>
-        r.some((m) => m.value?.toString() === JSON.stringify({ seq: PER_DEVICE - 1, device: d }));
-      await reader.until((r) => Array.from({ length: DEVICES }, (_, d) => last(r, d)).every(Boolean), {
-        what: "every device's last message committed",
-        timeoutMs: 180_000,
-      });
-      await sleep(2000);
-      const byDevice = new Map<number, number[]>();
-      for (const m of reader.records) {
-        const v = JSON.parse(m.value?.toString() ?? '{}') as { seq?: number; device?: number };
-        if (v.device === undefined || v.seq === undefined) continue;
-        byDevice.set(v.device, [...(byDevice.get(v.device) ?? []), v.seq]);
-      }
-      const expected = Array.from({ length: PER_DEVICE }, (_, i) => i);
-      for (let d = 0; d < DEVICES; d++) expect([d, byDevice.get(d)]).toEqual([d, expected]);
+      await expectEveryDeviceOnceInOrder(reader, DEVICES, PER_DEVICE);
       // The zombie tried to commit and was refused.
       await eventually(() => zombie.output().includes('was fenced by a newer generation of this task'), {
         what: 'the paused worker reporting its producer fenced',
